@@ -1,0 +1,40 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Hot loops (kernels, forward pass) are built without bounds or exclusivity checks in release;
+// everything they index is validated once at load time (GGUF bounds, model shapes).
+let hotLoopSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "ConServe",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "conserve", targets: ["conserve"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+        ),
+        .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: hotLoopSettings),
+        .target(name: "GGUF"),
+        .target(name: "Tokenization", dependencies: ["GGUF"]),
+        .target(name: "LlamaModel", dependencies: ["Kernels", "GGUF"], swiftSettings: hotLoopSettings),
+        .executableTarget(
+            name: "conserve",
+            dependencies: [
+                "Kernels", "GGUF", "Tokenization", "LlamaModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernels"]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "GGUF", "LlamaModel"]),
+        .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "Kernels", "GGUF", "Tokenization"]),
+    ]
+)
