@@ -9,7 +9,7 @@ let hotLoopSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "ConServe",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "conserve", targets: ["conserve"]),
     ],

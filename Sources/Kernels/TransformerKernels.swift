@@ -1,0 +1,84 @@
+import CKernels
+
+/// The f32 stages of a transformer block around the matmuls: RMSNorm, SwiGLU, residual add
+/// and paged attention. Each calls a SIMD kernel in CKernels; `TransformerReference` holds
+/// the scalar Swift version every one is tested against.
+public enum TransformerKernels {
+    /// dst = src / rms(src) * weight (src may equal dst).
+    @inline(__always)
+    public static func rmsNorm(_ src: UnsafePointer<Float>, weight: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int, epsilon: Float) {
+        ck_rms_norm(src, weight, dst, Int32(count), epsilon)
+    }
+
+    /// out = silu(gate) * up
+    @inline(__always)
+    public static func siluMul(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        ck_silu_mul(gate, up, out, Int32(count))
+    }
+
+    /// dst += src
+    @inline(__always)
+    public static func add(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int) {
+        ck_add_inplace(dst, src, Int32(count))
+    }
+
+    /// Causal attention of one query token (its `group` query heads sharing one KV head)
+    /// over the first `contextLength` positions of a paged sequence.
+    @inline(__always)
+    public static func attention(query: UnsafePointer<Float>, queryStride: Int, output: UnsafeMutablePointer<Float>, outputStride: Int,
+                                 group: Int, headDim: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                                 blockTable: UnsafePointer<Int32>, blockSize: Int, blockStride: Int, slotStride: Int,
+                                 contextLength: Int, scale: Float) {
+        ck_attention_paged(query, queryStride, output, outputStride, Int32(group), Int32(headDim), keys, values,
+                           blockTable, Int32(blockSize), blockStride, slotStride, Int32(contextLength), scale)
+    }
+}
+
+/// Scalar references for `TransformerKernels`, computed in Double where it costs nothing.
+public enum TransformerReference {
+    public static func rmsNorm(_ src: UnsafePointer<Float>, weight: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int, epsilon: Float) {
+        var sum = 0.0
+        for i in 0 ..< count { sum += Double(src[i]) * Double(src[i]) }
+        let inv = 1.0 / (sum / Double(count) + Double(epsilon)).squareRoot()
+        for i in 0 ..< count { dst[i] = Float(Double(src[i]) * inv) * weight[i] }
+    }
+
+    public static func siluMul(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0 ..< count {
+            let g = Double(gate[i])
+            out[i] = Float(g / (1 + exp(-g)) * Double(up[i]))
+        }
+    }
+
+    public static func attention(query: UnsafePointer<Float>, queryStride: Int, output: UnsafeMutablePointer<Float>, outputStride: Int,
+                                 group: Int, headDim: Int, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                                 blockTable: UnsafePointer<Int32>, blockSize: Int, blockStride: Int, slotStride: Int,
+                                 contextLength: Int, scale: Float) {
+        func offset(_ position: Int) -> Int {
+            Int(blockTable[position / blockSize]) * blockStride + (position % blockSize) * slotStride
+        }
+        for h in 0 ..< group {
+            let q = query + h * queryStride
+            var scores = [Double](repeating: 0, count: contextLength)
+            for p in 0 ..< contextLength {
+                var dot = 0.0
+                for d in 0 ..< headDim { dot += Double(q[d]) * Double(keys[offset(p) + d]) }
+                scores[p] = dot * Double(scale)
+            }
+            let maxScore = scores.max() ?? 0
+            let weights = scores.map { exp($0 - maxScore) }
+            let total = weights.reduce(0, +)
+            for d in 0 ..< headDim {
+                var acc = 0.0
+                for p in 0 ..< contextLength { acc += weights[p] * Double(values[offset(p) + d]) }
+                output[h * outputStride + d] = Float(acc / total)
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

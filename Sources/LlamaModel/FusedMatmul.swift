@@ -1,0 +1,58 @@
+import Kernels
+
+/// One or more weight matrices that read the same input (Q, K and V; gate and up), run as
+/// one parallel job: the input is quantized once, and row ranges of every matrix are handed
+/// out as tasks. Built once at load, so a step only reads it.
+struct FusedMatmul: @unchecked Sendable {
+    struct Part {
+        let matrix: WeightMatrix
+        /// Column of the output row where this matrix's results go.
+        let outputOffset: Int
+        /// Index of this part's first task.
+        let firstTask: Int
+    }
+
+    let parts: [Part]
+    let k: Int
+    let format: QuantFormat
+    let rowsPerTask: Int
+    let taskCount: Int
+    var activationRowBytes: Int { format.activationFormat.rowBytes(k) }
+
+    /// - Parameter threads: sizes the tasks so every thread gets several.
+    init(_ matrices: [(WeightMatrix, outputOffset: Int)], threads: Int) throws(ModelError) {
+        let first = matrices[0].0
+        k = first.cols
+        format = first.format
+        let totalRows = matrices.reduce(0) { $0 + $1.0.rows }
+        rowsPerTask = max(16, (totalRows / (threads * 8) + 15) / 16 * 16)
+        var parts: [Part] = []
+        var tasks = 0
+        for (matrix, offset) in matrices {
+            guard matrix.cols == k, matrix.format.activationFormat == first.format.activationFormat else {
+                throw .invalidShape("\(matrix.name) cannot share its input with \(first.name)")
+            }
+            parts.append(Part(matrix: matrix, outputOffset: offset, firstTask: tasks))
+            tasks += (matrix.rows + rowsPerTask - 1) / rowsPerTask
+        }
+        self.parts = parts
+        taskCount = tasks
+    }
+
+    /// Computes `output[t][offset + r] = W[r] · activations[t]` for every part, on the pool.
+    func run(activations: UnsafeRawPointer, tokens: Int, output: UnsafeMutablePointer<Float>, outputStride: Int, pool: ThreadPool) {
+        let rowBytes = activationRowBytes
+        parts.withUnsafeBufferPointer { parts in
+            pool.parallelFor(taskCount) { task in
+                var i = parts.count - 1
+                while task < parts[i].firstTask { i -= 1 }
+                let part = parts[i]
+                let rowStart = (task - part.firstTask) * rowsPerTask
+                let rowEnd = min(rowStart + rowsPerTask, part.matrix.rows)
+                Kernels.matmul(part.matrix.format, weights: part.matrix.data, rows: rowStart ..< rowEnd, k: k,
+                               activations: activations, activationRowBytes: rowBytes, tokens: tokens,
+                               out: output + part.outputOffset, outStride: outputStride)
+            }
+        }
+    }
+}
