@@ -51,3 +51,4 @@ public enum Kernels {
         }
     }
 }
+extension Kernels { public static var level: String { "shim" } }

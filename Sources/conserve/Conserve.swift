@@ -1,0 +1,13 @@
+import ArgumentParser
+
+@main
+struct Conserve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conserve",
+        abstract: "ConServe: an LLM serving engine that co-serves online requests and offline batch work.",
+        subcommands: [
+            GenerateCommand.self, LogprobsCommand.self, TokenizeCommand.self, InspectCommand.self,
+            PullCommand.self, BenchCommand.self,
+        ]
+    )
+}
