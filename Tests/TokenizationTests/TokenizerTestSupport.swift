@@ -15,6 +15,15 @@ enum TestSupport {
             .appendingPathComponent("shared/fixtures")
     }
 
+    /// Tests/TokenizationFixtures/tokenizer-crosscheck.json: expectations computed by Hugging
+    /// Face `tokenizers` (see make_tokenizer_fixture.py beside it).
+    static var crossCheckFixture: URL {
+        URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent()
+            .deletingLastPathComponent()
+            .appendingPathComponent("TokenizationFixtures/tokenizer-crosscheck.json")
+    }
+
     static var modelPath: String {
         let home = ProcessInfo.processInfo.environment["CONSERVE_HOME"]
             ?? (NSHomeDirectory() + "/.cache/conserve")
