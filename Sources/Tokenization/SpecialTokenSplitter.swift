@@ -27,8 +27,11 @@ struct SpecialTokenSplitter: Sendable {
     func split(_ text: [UInt8], parseSpecial: Bool) -> [Fragment] {
         var fragments: [Fragment] = [.text(0..<text.count)]
         guard !text.isEmpty else { return [] }
+        // Which byte values occur at all: most special tokens are skipped on their first byte.
+        var present = [Bool](repeating: false, count: 256)
+        for b in text { present[Int(b)] = true }
         text.withUnsafeBufferPointer { t in
-            for entry in entries where parseSpecial || !entry.onlyWhenParsing {
+            for entry in entries where (parseSpecial || !entry.onlyWhenParsing) && present[Int(entry.bytes[0])] {
                 var updated: [Fragment]? = nil
                 for (index, fragment) in fragments.enumerated() {
                     guard case let .text(range) = fragment,
