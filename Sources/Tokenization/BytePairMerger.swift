@@ -42,8 +42,11 @@ struct BytePairMerger: Sendable {
             scratch.prev.append(Int32(i - 1))
             scratch.next.append(i + 1 < n ? Int32(i + 1) : -1)
         }
-        scratch.pairRank = [Int32](repeating: Self.noPair, count: n)
-        if scratch.pairMerged.count < n { scratch.pairMerged = [Int32](repeating: 0, count: n) }
+        scratch.pairRank.removeAll(keepingCapacity: true)
+        scratch.pairRank.append(contentsOf: repeatElement(Self.noPair, count: n))
+        if scratch.pairMerged.count < n {
+            scratch.pairMerged.append(contentsOf: repeatElement(0, count: n - scratch.pairMerged.count))
+        }
 
         for i in 0..<(n - 1) { setPair(Int32(i), &scratch) }
 
