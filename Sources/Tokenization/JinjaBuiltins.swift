@@ -88,7 +88,7 @@ extension JinjaInterpreter {
             let method = args.value(1, "method")?.pythonString ?? "common"
             let scale = pow(10.0, Double(precision))
             let rule: FloatingPointRoundingRule = method == "ceil" ? .up : (method == "floor" ? .down
-                : .toNearestOrAwayFromZero)
+                : .toNearestOrEven)  // Python's round() is half-to-even
             return .double((x * scale).rounded(rule) / scale)
         case "default", "d":
             let fallback = args.value(0, "default_value") ?? .string("")
@@ -384,7 +384,7 @@ extension JinjaInterpreter {
             case "get":
                 guard let key = a0 else { throw JinjaRuntimeError("get() needs a key") }
                 if case .string(let k) = key, let v = d[k] { return v }
-                return args.value(1, "default") ?? .none
+                return args.value(1, "default") ?? JinjaValue.none
             case "items": return .array(d.pairs.map { .array([.string($0.key), $0.value]) })
             case "keys": return .array(d.keys.map { .string($0) })
             case "values": return .array(d.values)

@@ -112,7 +112,7 @@ struct JinjaParser {
                     _ = advance()
                     return (nodes, (tag, position))
                 }
-                nodes.append(try parseStatement(tag, at: current.position))
+                nodes.append(try parseStatement(tag, at: token.position))
             default:
                 throw error("unexpected \(describe(token.kind))", at: token.position)
             }
