@@ -61,11 +61,11 @@ extension JinjaInterpreter {
             switch value {
             case .int: return value
             case .bool(let b): return .int(b ? 1 : 0)
-            case .double(let d): return d.isFinite ? .int(Int(d)) : fallback
+            case .double(let d): return Int(exactly: d.rounded(.towardZero)).map { .int($0) } ?? fallback
             case .string(let s):
                 let t = s.trimmingCharacters(in: .whitespaces).jinjaReplacing("_", with: "")
                 if let i = Int(t) { return .int(i) }
-                if let d = Double(t), d.isFinite { return .int(Int(d)) }
+                if let d = Double(t), let i = Int(exactly: d.rounded(.towardZero)) { return .int(i) }
                 return fallback
             default: return fallback
             }
@@ -77,7 +77,9 @@ extension JinjaInterpreter {
             }
         case "abs":
             switch value {
-            case .int(let i): return .int(abs(i))
+            case .int(let i):
+                guard i != Int.min else { throw JinjaRuntimeError("integer overflow in abs") }
+                return .int(abs(i))
             case .double(let d): return .double(abs(d))
             case .bool(let b): return .int(b ? 1 : 0)
             default: throw JinjaRuntimeError("bad operand type for abs(): '\(value.typeName)'")
@@ -229,7 +231,7 @@ extension JinjaInterpreter {
         case "indent":
             let width = args.value(0, "width")
             let indentString = width.map { if case .string(let s) = $0 { return s }
-                return String(repeating: " ", count: $0.intValue ?? 4) } ?? "    "
+                return String(repeating: " ", count: min(max($0.intValue ?? 4, 0), 1_000)) } ?? "    "
             let indentFirst = args.value(1, "first")?.isTruthy ?? false
             let indentBlank = args.value(2, "blank")?.isTruthy ?? false
             var lines = value.pythonString.jinjaSplit("\n")
@@ -239,7 +241,7 @@ extension JinjaInterpreter {
             return .string(lines.joined(separator: "\n"))
         case "center":
             let s = value.pythonString
-            let width = args.value(0, "width")?.intValue ?? 80
+            let width = min(args.value(0, "width")?.intValue ?? 80, 100_000)
             let total = width - s.count
             guard total > 0 else { return .string(s) }
             let left = total / 2 + (total & width & 1)  // CPython's str.center split
@@ -282,9 +284,9 @@ extension JinjaInterpreter {
             return (i % 2 != 0) == (name == "odd")
         case "divisibleby":
             guard let i = value.intValue, let d = argument?.intValue, d != 0 else {
-                throw JinjaRuntimeError("'divisibleby' test needs integers")
+                throw JinjaRuntimeError("'divisibleby' test needs non-zero integers")
             }
-            return i % d == 0
+            return d == -1 || i % d == 0
         case "eq", "equalto", "==": return value == (argument ?? .undefined)
         case "ne": return value != (argument ?? .undefined)
         case "lt", "lessthan": return try JinjaOperators.ordering(value, argument ?? .undefined) < 0
@@ -425,8 +427,9 @@ extension JinjaInterpreter {
             default: throw JinjaRuntimeError("range() takes 1 to 3 arguments")
             }
             guard step != 0 else { throw JinjaRuntimeError("range() step must not be zero") }
-            let count = step > 0 ? max(0, (stop - start + step - 1) / step) : max(0, (start - stop - step - 1) / -step)
-            guard count <= 1_000_000 else { throw JinjaRuntimeError("range() too large") }
+            let span = (Double(stop) - Double(start)) / Double(step)
+            guard span <= 1_000_000 else { throw JinjaRuntimeError("range() too large") }
+            let count = max(0, Int(span.rounded(.up)))
             return .array((0..<count).map { .int(start + $0 * step) })
         case "namespace", "dict":
             var attributes = JinjaDict()

@@ -10,6 +10,9 @@ final class JinjaInterpreter {
     private var scopes: [[String: JinjaValue]]
     private var macros: [String: JinjaMacro] = [:]
     private var macroDepth = 0
+    private var evaluationDepth = 0
+    /// Deepest expression nesting evaluated; far beyond real templates, well within a thread's stack.
+    static let maxEvaluationDepth = 256
     let now: Date
 
     static let globalFunctions: Set<String> = ["raise_exception", "strftime_now", "range", "namespace", "dict"]
@@ -178,6 +181,11 @@ final class JinjaInterpreter {
     // MARK: - Expressions
 
     func evaluate(_ expr: JinjaExpr) throws -> JinjaValue {
+        evaluationDepth += 1
+        defer { evaluationDepth -= 1 }
+        guard evaluationDepth <= Self.maxEvaluationDepth else {
+            throw JinjaRuntimeError("expression nests too deeply (more than \(Self.maxEvaluationDepth) levels)")
+        }
         switch expr {
         case .literal(let v):
             return v
@@ -223,7 +231,10 @@ final class JinjaInterpreter {
             let value = try evaluate(operand)
             switch (op, value) {
             case ("not", _): return .bool(!value.isTruthy)
-            case ("-", .int(let i)): return .int(-i)
+            case ("-", .int(let i)):
+                let (v, overflow) = 0.subtractingReportingOverflow(i)
+                if overflow { throw JinjaRuntimeError("integer overflow").at(position) }
+                return .int(v)
             case ("-", .double(let d)): return .double(-d)
             case ("-", .bool(let b)): return .int(b ? -1 : 0)
             case ("+", .int), ("+", .double): return value

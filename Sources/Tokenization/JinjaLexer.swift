@@ -60,6 +60,9 @@ struct JinjaLexer {
 
     private enum TagKind { case variable, block, comment }
 
+    /// Bounds the size of one expression, hence the depth of its tree (evaluation and deallocation recurse).
+    static let maxTokensPerTag = 4096
+
     private mutating func run() throws {
         var stripNextText = false  // a `-` closed the previous tag
         var trimNextNewline = false  // trim_blocks after `%}` or `#}`
@@ -183,7 +186,12 @@ struct JinjaLexer {
     private mutating func lexTag(close: UInt8, openedAt start: Int, end: JinjaTokenKind) throws
         -> (strip: Bool, keep: Bool)
     {
+        var count = 0
         while true {
+            count += 1
+            if count > Self.maxTokensPerTag {
+                throw syntaxError("tag too long (more than \(Self.maxTokensPerTag) tokens)", at: start)
+            }
             while index < bytes.count, Self.isSpace(bytes[index]) { index += 1 }
             guard index < bytes.count else {
                 let what = close == UInt8(ascii: "}") ? "'}}'" : "'%}'"

@@ -13,10 +13,15 @@ enum JinjaOperators {
         switch (op, l, r) {
         case ("+", .string(let a), .string(let b)): return .string(a + b)
         case ("+", .array(let a), .array(let b)): return .array(a + b)
-        case ("*", .string(let s), _) where r.intValue != nil: return .string(repeated(s, r.intValue!))
-        case ("*", _, .string(let s)) where l.intValue != nil: return .string(repeated(s, l.intValue!))
+        case ("*", .string(let s), _) where r.intValue != nil: return .string(try repeated(s, r.intValue!))
+        case ("*", _, .string(let s)) where l.intValue != nil: return .string(try repeated(s, l.intValue!))
         case ("*", .array(let a), _) where r.intValue != nil:
-            return .array(Array([[JinjaValue]](repeating: a, count: max(0, r.intValue!)).joined()))
+            let n = max(0, r.intValue!)
+            let total = a.count.multipliedReportingOverflow(by: n)
+            guard !total.overflow, total.partialValue <= maxRepetition else {
+                throw JinjaRuntimeError("list repetition too large")
+            }
+            return .array(Array([[JinjaValue]](repeating: a, count: n).joined()))
         case ("%", .string, _):
             throw JinjaRuntimeError("printf-style string formatting ('%') is not supported")
         default: break
@@ -31,19 +36,29 @@ enum JinjaOperators {
                 return .double(Double(a) / Double(b))
             case "//":
                 guard b != 0 else { throw JinjaRuntimeError("integer division or modulo by zero") }
+                if b == -1 { return try checked(0.subtractingReportingOverflow(a)) }
                 let q = a / b
                 return .int((a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q)
             case "%":
                 guard b != 0 else { throw JinjaRuntimeError("integer division or modulo by zero") }
+                if b == -1 { return .int(0) }
                 let m = a % b
                 return .int(m != 0 && (m < 0) != (b < 0) ? m + b : m)
             case "**":
-                if b >= 0 {
-                    var result = 1
-                    for _ in 0..<b {
-                        let (v, o) = result.multipliedReportingOverflow(by: a)
-                        if o { throw JinjaRuntimeError("integer overflow in '**'") }
-                        result = v
+                if b >= 0 {  // exponentiation by squaring, failing on overflow
+                    var result = 1, base = a, exponent = b
+                    while exponent > 0 {
+                        if exponent & 1 == 1 {
+                            let (v, o) = result.multipliedReportingOverflow(by: base)
+                            if o { throw JinjaRuntimeError("integer overflow in '**'") }
+                            result = v
+                        }
+                        exponent >>= 1
+                        if exponent > 0 {
+                            let (v, o) = base.multipliedReportingOverflow(by: base)
+                            if o { throw JinjaRuntimeError("integer overflow in '**'") }
+                            base = v
+                        }
                     }
                     return .int(result)
                 }
@@ -81,8 +96,15 @@ enum JinjaOperators {
         return .int(r.partialValue)
     }
 
-    private static func repeated(_ s: String, _ n: Int) -> String {
-        n <= 0 ? "" : String(repeating: s, count: n)
+    /// Largest string or list a repetition may build; beyond it a template is hostile, not a prompt.
+    static let maxRepetition = 10_000_000
+
+    private static func repeated(_ s: String, _ n: Int) throws -> String {
+        guard n > 0 else { return "" }
+        guard s.utf8.count.multipliedReportingOverflow(by: n).partialValue <= maxRepetition,
+              !s.utf8.count.multipliedReportingOverflow(by: n).overflow
+        else { throw JinjaRuntimeError("string repetition too large") }
+        return String(repeating: s, count: n)
     }
 
     static func compare(_ op: String, _ l: JinjaValue, _ r: JinjaValue) throws -> Bool {
@@ -149,11 +171,21 @@ enum JinjaOperators {
         if step > 0 {
             var i = clamp(start, 0, low: 0, high: count)
             let end = clamp(stop, count, low: 0, high: count)
-            while i < end { indices.append(i); i += step }
+            while i < end {
+                indices.append(i)
+                let (next, overflow) = i.addingReportingOverflow(step)
+                if overflow { break }
+                i = next
+            }
         } else {
             var i = clamp(start, count - 1, low: -1, high: count - 1)
             let end = clamp(stop, -1, low: -1, high: count - 1)
-            while i > end { indices.append(i); i += step }
+            while i > end {
+                indices.append(i)
+                let (next, overflow) = i.addingReportingOverflow(step)
+                if overflow { break }
+                i = next
+            }
         }
         return indices
     }

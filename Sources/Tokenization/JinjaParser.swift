@@ -4,6 +4,9 @@
 struct JinjaParser {
     private let tokens: [JinjaToken]
     private var index = 0
+    /// Nesting of blocks and parenthesized expressions; bounded so a hostile template cannot overflow the stack.
+    private var depth = 0
+    private static let maxDepth = 64
 
     static func parse(_ source: String) throws -> [JinjaNode] {
         var parser = JinjaParser(tokens: try JinjaLexer.tokenize(source))
@@ -136,7 +139,14 @@ struct JinjaParser {
         "endif", "endfor", "endmacro", "endset", "endfilter", "endgeneration", "elif", "else", "endcall", "endraw",
     ]
 
+    private mutating func enter(_ position: JinjaSourcePosition) throws {
+        depth += 1
+        if depth > Self.maxDepth { throw error("template nests too deeply (more than \(Self.maxDepth) levels)", at: position) }
+    }
+
     private mutating func parseStatement(_ tag: String, at position: JinjaSourcePosition) throws -> JinjaNode {
+        try enter(position)
+        defer { depth -= 1 }
         _ = advance()  // the tag name
         switch tag {
         case "if":
@@ -264,6 +274,8 @@ struct JinjaParser {
     }
 
     mutating func parseExpression() throws -> JinjaExpr {
+        try enter(current.position)
+        defer { depth -= 1 }
         var expr = try parseOr()
         while skipName("if") {
             let condition = try parseOr()
@@ -293,6 +305,8 @@ struct JinjaParser {
 
     private mutating func parseNot() throws -> JinjaExpr {
         if isName("not") {
+            try enter(current.position)
+            defer { depth -= 1 }
             let p = advance().position
             return .unary("not", try parseNot(), p)
         }
@@ -359,6 +373,8 @@ struct JinjaParser {
     private mutating func parseUnary(withFilter: Bool = true) throws -> JinjaExpr {
         var node: JinjaExpr
         if case .op(let op) = current.kind, op == "-" || op == "+" {
+            try enter(current.position)
+            defer { depth -= 1 }
             let p = advance().position
             node = .unary(op, try parseUnary(withFilter: false), p)
         } else {

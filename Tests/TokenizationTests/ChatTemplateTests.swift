@@ -244,3 +244,52 @@ struct ChatTemplateErrorTests {
         #expect(throws: ChatTemplateError.self) { try json.render(messages: []) }
     }
 }
+
+@Suite("Chat template robustness")
+struct ChatTemplateRobustnessTests {
+    @Test("every prefix of every reference template either renders or throws a ChatTemplateError")
+    func truncatedTemplatesNeverCrash() throws {
+        let fixtures = try ChatFixtures.load(ChatFixtures.fixtureURL)
+        guard case .dict(let sources) = fixtures["templates"] else { Issue.record("no templates"); return }
+        let messages = [ChatMessage(role: "user", content: "hi"), ChatMessage(role: "assistant", content: "yo")]
+        var rendered = 0, failed = 0
+        for (_, source) in sources {
+            let text = Array(source.stringValue ?? "")
+            for end in stride(from: 0, through: text.count, by: 3) {
+                do {
+                    let template = try ChatTemplate(source: String(text[..<end]))
+                    _ = try template.render(messages: messages)
+                    rendered += 1
+                } catch is ChatTemplateError {
+                    failed += 1
+                }
+            }
+        }
+        #expect(rendered > 0 && failed > 0)
+    }
+
+    @Test("hostile templates fail cleanly: deep nesting, huge repetition, overflow, long chains")
+    func hostileTemplates() throws {
+        let hostile = [
+            String(repeating: "{% if true %}", count: 200) + "x",
+            "{{ " + String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500) + " }}",
+            "{{ " + String(repeating: "1 + ", count: 5000) + "1 }}",
+            "{{ 'x' * 1000000000 }}",
+            "{{ [1] * 1000000000 }}",
+            "{{ 9223372036854775807 + 1 }}",
+            "{{ -(-9223372036854775807 - 1) }}",
+            "{{ (-9223372036854775807 - 1) // -1 }}",
+            "{{ 2 ** 100 }}",
+            "{{ range(1000000000) | length }}",
+            "{{ " + String(repeating: "not ", count: 300) + "1 }}",
+        ]
+        for source in hostile {
+            #expect(throws: ChatTemplateError.self, "\(source.prefix(40))") {
+                try ChatTemplate(source: source).render(messages: [])
+            }
+        }
+        // Edge values render without trapping (`1e300 | int` is a big integer in Python; here the default, 0).
+        #expect(try ChatTemplate(source: "{{ 1 ** 1000000000000 }} {{ 1e300 | int }} {{ l[::-9223372036854775807] }}")
+            .render(context: ["l": [1, 2, 3]]) == "1 0 [3]")
+    }
+}
