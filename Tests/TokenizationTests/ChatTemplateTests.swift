@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 import Testing
 @testable import Tokenization
 
@@ -255,7 +256,7 @@ struct ChatTemplateRobustnessTests {
         var rendered = 0, failed = 0
         for (_, source) in sources {
             let text = Array(source.stringValue ?? "")
-            for end in stride(from: 0, through: text.count, by: 3) {
+            for end in stride(from: 0, through: text.count, by: 5) {
                 do {
                     let template = try ChatTemplate(source: String(text[..<end]))
                     _ = try template.render(messages: messages)
@@ -291,5 +292,21 @@ struct ChatTemplateRobustnessTests {
         // Edge values render without trapping (`1e300 | int` is a big integer in Python; here the default, 0).
         #expect(try ChatTemplate(source: "{{ 1 ** 1000000000000 }} {{ 1e300 | int }} {{ l[::-9223372036854775807] }}")
             .render(context: ["l": [1, 2, 3]]) == "1 0 [3]")
+    }
+}
+
+@Suite("Chat template from the GGUF")
+struct ChatTemplateGGUFTests {
+    static let modelPath = FileManager.default.homeDirectoryForCurrentUser
+        .appendingPathComponent(".cache/conserve/models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+
+    @Test("the GGUF's tokenizer.chat_template is the embedded SmolLM2 template and parses",
+          .enabled(if: FileManager.default.fileExists(atPath: modelPath)))
+    func ggufTemplate() throws {
+        let file = try GGUFFile(path: Self.modelPath)
+        let source = try #require(file.string("tokenizer.chat_template"))
+        #expect(source == ChatFixtures.smolLM2Template)
+        let rendered = try ChatTemplate(source: source).render(messages: [ChatMessage(role: "user", content: "Hi")])
+        #expect(rendered.hasSuffix("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"))
     }
 }
