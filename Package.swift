@@ -34,7 +34,7 @@ let package = Package(
         ),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernels"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "GGUF", "LlamaModel"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "GGUF", "LlamaModel"], exclude: ["Fixtures"]),
         .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "Kernels", "GGUF", "Tokenization"]),
     ]
 )

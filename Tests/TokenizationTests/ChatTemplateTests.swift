@@ -297,11 +297,9 @@ struct ChatTemplateRobustnessTests {
 
 @Suite("Chat template from the GGUF")
 struct ChatTemplateGGUFTests {
-    static let modelPath = FileManager.default.homeDirectoryForCurrentUser
-        .appendingPathComponent(".cache/conserve/models/SmolLM2-135M-Instruct.Q4_1.gguf").path
+    static var modelPath: String { TestSupport.modelPath }
 
-    @Test("the GGUF's tokenizer.chat_template is the embedded SmolLM2 template and parses",
-          .enabled(if: FileManager.default.fileExists(atPath: modelPath)))
+    @Test("the GGUF's tokenizer.chat_template is the embedded SmolLM2 template and parses")
     func ggufTemplate() throws {
         let file = try GGUFFile(path: Self.modelPath)
         let source = try #require(file.string("tokenizer.chat_template"))

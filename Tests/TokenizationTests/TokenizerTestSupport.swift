@@ -1,5 +1,6 @@
 import Foundation
 import GGUF
+import LlamaModel
 import Testing
 @testable import Tokenization
 
@@ -24,10 +25,10 @@ enum TestSupport {
             .appendingPathComponent("TokenizationFixtures/tokenizer-crosscheck.json")
     }
 
+    /// The default model, pulled into `$CONSERVE_HOME/models` on first use (as `conserve pull` does).
     static var modelPath: String {
-        let home = ProcessInfo.processInfo.environment["CONSERVE_HOME"]
-            ?? (NSHomeDirectory() + "/.cache/conserve")
-        return home + "/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+        (try? ModelStore.ensureDefaultModel { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+            ?? ModelStore.defaultModelPath
     }
 
     private static let cache = LoadedTokenizer()
