@@ -282,51 +282,57 @@ CK_INLINE void ck_q8x32_prep(const uint8_t *a, size_t as, int T, int nb, float *
 }
 
 CK_INLINE void ck_q8x32_tile(const uint8_t *w, size_t ws, const uint8_t *a, size_t as, const float *sbuf,
-                             int nb, float *out, size_t os, const int R, const int T, const int kind) {
+                             float *scl, int nb, float *out, size_t os, const int R, const int T, const int kind) {
     const size_t bb = kind == CK_Q4_1 ? 20 : kind == CK_Q4_0 ? 18 : 34;
     const uint8_t *aq = a + (size_t)nb * 8;
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
-    __m256 acc[4][4];
+    // Pass 1 (block headers only): scl[(b·R + r)·4 + t] = d_w·d_a for every block, and the
+    // min term Σ_b m_w·s_a of the 4 tokens. Keeping these out of the main loop frees registers
+    // there, and the main loop reads each scale with a broadcast load (no shuffle uops).
     __m128 accm[4];
-    for (int r = 0; r < R; r++) {
-        accm[r] = _mm_setzero_ps();
-        for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();
-    }
+    for (int r = 0; r < R; r++) accm[r] = _mm_setzero_ps();
     for (int b = 0; b < nb; b++) {
-        __m256i wq[4], wu[4];
-        float scl[4][4] __attribute__((aligned(16)));
         const __m128 da4 = _mm_loadu_ps(sbuf + 8 * b);
+        const __m128 sa4 = _mm_loadu_ps(sbuf + 8 * b + 4);
         for (int r = 0; r < R; r++) {
             const uint8_t *blk = w + r * ws + b * bb;
             __m128 dw;
+            if (kind == CK_Q4_1) {
+                uint32_t u;
+                memcpy(&u, blk, 4);
+                const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)u));
+                dw = _mm_shuffle_ps(dm, dm, 0x00);
+                accm[r] = _mm_fmadd_ps(_mm_shuffle_ps(dm, dm, 0x55), sa4, accm[r]);
+            } else {
+                dw = _mm_set1_ps(ck_h2f(blk));
+                if (kind == CK_Q4_0) accm[r] = _mm_fmadd_ps(_mm_mul_ps(dw, _mm_set1_ps(-8.0f)), sa4, accm[r]);
+            }
+            _mm_storeu_ps(scl + (b * R + r) * 4, _mm_mul_ps(dw, da4));
+        }
+    }
+    // Pass 2: integer dot products of R rows × T tokens per block.
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256 acc[4][4];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        __m256i wq[4], wu[4];
+        for (int r = 0; r < R; r++) {
+            const uint8_t *blk = w + r * ws + b * bb;
             if (kind == CK_Q8_0) {
                 wq[r] = _mm256_loadu_si256((const __m256i *)(blk + 2));
                 wu[r] = _mm256_sign_epi8(wq[r], wq[r]);
-                dw = _mm_set1_ps(ck_h2f(blk));
             } else {
                 const __m128i x = _mm_loadu_si128((const __m128i *)(blk + (kind == CK_Q4_1 ? 4 : 2)));
                 wq[r] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(x, 4), x), m4);
-                __m128 mw;
-                if (kind == CK_Q4_1) {
-                    uint32_t u;
-                    memcpy(&u, blk, 4);
-                    const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)u));
-                    dw = _mm_shuffle_ps(dm, dm, 0x00);
-                    mw = _mm_shuffle_ps(dm, dm, 0x55);
-                } else {
-                    dw = _mm_set1_ps(ck_h2f(blk));
-                    mw = _mm_mul_ps(dw, _mm_set1_ps(-8.0f));
-                }
-                accm[r] = _mm_fmadd_ps(mw, _mm_loadu_ps(sbuf + 8 * b + 4), accm[r]);
             }
-            _mm_store_ps(scl[r], _mm_mul_ps(dw, da4));
         }
+        const float *sc = scl + b * R * 4;
         for (int t = 0; t < T; t++) {
             const __m256i av = _mm256_loadu_si256((const __m256i *)(aq + t * as + 32 * b));
             for (int r = 0; r < R; r++) {
                 const __m256i p = kind == CK_Q8_0 ? ck_dot_u8s8(wu[r], _mm256_sign_epi8(av, wq[r]))
                                                   : ck_dot_u8s8(wq[r], av);
-                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(&scl[r][t]), acc[r][t]);
+                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(sc + r * 4 + t), acc[r][t]);
             }
         }
     }
@@ -342,13 +348,13 @@ CK_INLINE void ck_q8x32_tile(const uint8_t *w, size_t ws, const uint8_t *a, size
                                int tokens, float *out, size_t os) {                                \
         const uint8_t *wb = (const uint8_t *)w, *ab = (const uint8_t *)a;                          \
         const int nb = k / 32;                                                                     \
-        float sbuf[nb * 8 + 8];                                                                    \
+        float sbuf[nb * 8 + 8], scl[nb * 16 + 16];                                                 \
         CK_DRIVE(rows, tokens, ws, CK_Q8X32_PREP, CK_Q8X32_TILE_##KIND);                           \
     }
 #define CK_Q8X32_PREP(t0, T) ck_q8x32_prep(ab + (size_t)(t0) * as, as, T, nb, sbuf)
-#define CK_Q8X32_TILE_Q4_0(R, T) ck_q8x32_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, sbuf, nb, out + (size_t)t0 * os + r, os, R, T, CK_Q4_0)
-#define CK_Q8X32_TILE_Q4_1(R, T) ck_q8x32_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, sbuf, nb, out + (size_t)t0 * os + r, os, R, T, CK_Q4_1)
-#define CK_Q8X32_TILE_Q8_0(R, T) ck_q8x32_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, sbuf, nb, out + (size_t)t0 * os + r, os, R, T, CK_Q8_0)
+#define CK_Q8X32_TILE_Q4_0(R, T) ck_q8x32_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, sbuf, scl, nb, out + (size_t)t0 * os + r, os, R, T, CK_Q4_0)
+#define CK_Q8X32_TILE_Q4_1(R, T) ck_q8x32_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, sbuf, scl, nb, out + (size_t)t0 * os + r, os, R, T, CK_Q4_1)
+#define CK_Q8X32_TILE_Q8_0(R, T) ck_q8x32_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, sbuf, scl, nb, out + (size_t)t0 * os + r, os, R, T, CK_Q8_0)
 
 CK_Q8X32_MATMUL(ck_matmul_q4_0, Q4_0)
 CK_Q8X32_MATMUL(ck_matmul_q4_1, Q4_1)
