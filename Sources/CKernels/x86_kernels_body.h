@@ -1,0 +1,521 @@
+// The x86 matmul kernels, written once and compiled twice: ck_avx2.c and ck_avx512.c include
+// this file after defining
+//   CK_TARGET  the function target attribute,
+//   CK_SUFFIX  the suffix of the exported names (avx2 / avx512),
+//   CK_VNNI    1 to use vpdpbusd / vpdpwssd (AVX-512 VNNI on 256-bit vectors), 0 for AVX2.
+//
+// Structure of every quantized matmul: a "tile" computes R weight rows × T tokens at once, so
+// each weight block is loaded and unpacked once per tile and reused for T tokens; the driver
+// walks rows in chunks small enough to stay in L1/L2 while it sweeps all tokens in tiles of 4.
+// tokens == 1 (decode) uses 4-row tiles and streams the weights exactly once.
+//
+// Integer dot products: unsigned weight nibbles × signed int8 activations with vpmaddubsw
+// (pairs summed to int16; at most 2·63·127, no saturation) then vpmaddwd to int32 against ones
+// or against the per-sub-block scales (K-quants). Float scales are applied once per block.
+
+#include <immintrin.h>
+#include <string.h>
+
+#define CK_CAT2(a, b) a##_##b
+#define CK_CAT(a, b) CK_CAT2(a, b)
+#define CK_FN(name) CK_CAT(name, CK_SUFFIX)
+#define CK_INLINE static inline __attribute__((always_inline)) CK_TARGET
+
+// Rows of one chunk: about this many weight bytes, re-read from L1/L2 for every token tile.
+#define CK_CHUNK_BYTES (48 * 1024)
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+/// Σ over groups of 4 adjacent u8·s8 products → 8 × int32.
+CK_INLINE __m256i ck_dot_u8s8(__m256i u, __m256i s) {
+#if CK_VNNI
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+#else
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+#endif
+}
+
+/// acc + Σ pairs of (x16 · s16) → 8 × int32.
+CK_INLINE __m256i ck_madd_acc(__m256i acc, __m256i x16, __m256i s16) {
+#if CK_VNNI
+    return _mm256_dpwssd_epi32(acc, x16, s16);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(x16, s16));
+#endif
+}
+
+CK_INLINE float ck_h2f(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+/// [Σa, Σb, Σc, Σd] of four 8-lane vectors.
+CK_INLINE __m128 ck_hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
+    const __m256 ab = _mm256_hadd_ps(a, b);
+    const __m256 cd = _mm256_hadd_ps(c, d);
+    const __m256 abcd = _mm256_hadd_ps(ab, cd);
+    return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
+}
+
+CK_INLINE int ck_hsum_epi32(__m256i v) {
+    __m128i x = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    x = _mm_add_epi32(x, _mm_unpackhi_epi64(x, x));
+    x = _mm_add_epi32(x, _mm_shuffle_epi32(x, 0xB1));
+    return _mm_cvtsi128_si32(x);
+}
+
+CK_INLINE float ck_hmax(__m256 v) {
+    __m128 x = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    x = _mm_max_ps(x, _mm_movehl_ps(x, x));
+    x = _mm_max_ss(x, _mm_movehdup_ps(x));
+    return _mm_cvtss_f32(x);
+}
+
+/// Write the T (≤ 4) lanes of `sums` to out[t * os] .
+CK_INLINE void ck_store_lanes(__m128 sums, float *out, size_t os, const int T) {
+    float tmp[4];
+    _mm_storeu_ps(tmp, sums);
+    for (int t = 0; t < T; t++) out[t * os] = tmp[t];
+}
+
+static inline int ck_chunk_rows(size_t row_bytes, int rows) {
+    size_t c = CK_CHUNK_BYTES / (row_bytes ? row_bytes : 1);
+    if (c < 4) c = 4;
+    c &= ~(size_t)1;
+    return c > (size_t)rows ? rows : (int)c;
+}
+
+// Calls TILE(R, T) with compile-time R and T (T = 1...4 from a runtime value).
+#define CK_TILE_T(TILE, R, T)           \
+    switch (T) {                        \
+        case 1: TILE(R, 1); break;      \
+        case 2: TILE(R, 2); break;      \
+        case 3: TILE(R, 3); break;      \
+        default: TILE(R, 4); break;     \
+    }
+
+// The common driver: decode (4-row tiles, one token) or chunked rows × 4-token tiles.
+// PREP(t0, T) runs before each token tile; TILE(R, T) computes rows r..r+R of that tile.
+#define CK_DRIVE(rows, tokens, ws, PREP, TILE)                                      \
+    do {                                                                             \
+        if ((tokens) == 1) {                                                         \
+            const int t0 = 0;                                                        \
+            (void)t0;                                                                \
+            PREP(0, 1);                                                              \
+            int r = 0;                                                               \
+            for (; r + 4 <= (rows); r += 4) TILE(4, 1);                              \
+            for (; r < (rows); r++) TILE(1, 1);                                      \
+        } else {                                                                     \
+            const int chunk = ck_chunk_rows((ws), (rows));                           \
+            for (int r0 = 0; r0 < (rows); r0 += chunk) {                             \
+                const int rend = r0 + chunk < (rows) ? r0 + chunk : (rows);          \
+                for (int t0 = 0; t0 < (tokens); t0 += 4) {                           \
+                    const int T = (tokens) - t0 < 4 ? (tokens) - t0 : 4;             \
+                    PREP(t0, T);                                                     \
+                    int r = r0;                                                      \
+                    for (; r + 2 <= rend; r += 2) CK_TILE_T(TILE, 2, T)              \
+                    for (; r < rend; r++) CK_TILE_T(TILE, 1, T)                      \
+                }                                                                    \
+            }                                                                        \
+        }                                                                            \
+    } while (0)
+
+// ---------------------------------------------------------------------------------------------
+// Activation quantization (bit-identical to ReferenceKernels.quantizeActivations)
+
+/// 32 floats → 32 int8 at q; returns Σq, sets *d.
+CK_INLINE int ck_quant32(const float *x, int8_t *q, float id) {
+    const __m256 vid = _mm256_set1_ps(id);
+    const __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x), vid));
+    const __m256i i1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 8), vid));
+    const __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 16), vid));
+    const __m256i i3 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + 24), vid));
+    const int sum = ck_hsum_epi32(_mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3)));
+    const __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+    // packs work per 128-bit lane: 4-byte groups come out as i0lo i1lo i2lo i3lo | i0hi ...
+    const __m256i fixed = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256((__m256i *)q, fixed);
+    return sum;
+}
+
+CK_INLINE float ck_absmax(const float *x, int n) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 m = _mm256_setzero_ps();
+    for (int i = 0; i < n; i += 8) m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + i)));
+    return ck_hmax(m);
+}
+
+CK_TARGET void CK_FN(ck_quantize_q8x32)(const float *x, int k, void *dst) {
+    const int nb = k / 32;
+    float *scales = (float *)dst;
+    int8_t *q = (int8_t *)dst + (size_t)nb * 8;
+    for (int b = 0; b < nb; b++) {
+        const float amax = ck_absmax(x + 32 * b, 32);
+        const float d = amax / 127.0f;
+        const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        const int sum = ck_quant32(x + 32 * b, q + 32 * b, id);
+        scales[2 * b] = d;
+        scales[2 * b + 1] = d * (float)sum;
+    }
+}
+
+CK_TARGET void CK_FN(ck_quantize_q8K)(const float *x, int k, void *dst) {
+    const int nb = k / 256;
+    for (int b = 0; b < nb; b++) {
+        uint8_t *blk = (uint8_t *)dst + (size_t)b * 292;
+        const float *xb = x + 256 * b;
+        const float amax = ck_absmax(xb, 256);
+        const float d = amax / 127.0f;
+        const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        int8_t *q = (int8_t *)(blk + 36);
+        memcpy(blk, &d, 4);
+        for (int g = 0; g < 8; g++) {
+            ck_quant32(xb + 32 * g, q + 32 * g, id);
+            // Per-16 sums of the stored int8 (exact integers).
+            const __m256i lo = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q + 32 * g)));
+            const __m256i hi = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(q + 32 * g + 16)));
+            const int16_t s0 = (int16_t)ck_hsum_epi32(_mm256_madd_epi16(lo, _mm256_set1_epi16(1)));
+            const int16_t s1 = (int16_t)ck_hsum_epi32(_mm256_madd_epi16(hi, _mm256_set1_epi16(1)));
+            memcpy(blk + 4 + 4 * g, &s0, 2);
+            memcpy(blk + 6 + 4 * g, &s1, 2);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Float weights (f32 / f16 / bf16) × f32 activations
+
+#define CK_FP_F32 0
+#define CK_FP_F16 1
+#define CK_FP_BF16 2
+
+CK_INLINE __m256 ck_load8(const uint8_t *w, int i, const int kind) {
+    if (kind == CK_FP_F32) return _mm256_loadu_ps((const float *)w + i);
+    const __m128i h = _mm_loadu_si128((const __m128i *)((const uint16_t *)w + i));
+    if (kind == CK_FP_F16) return _mm256_cvtph_ps(h);
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+CK_INLINE float ck_load1(const uint8_t *w, int i, const int kind) {
+    if (kind == CK_FP_F32) { float f; memcpy(&f, w + 4 * i, 4); return f; }
+    uint16_t h;
+    memcpy(&h, w + 2 * i, 2);
+    if (kind == CK_FP_F16) return _cvtsh_ss(h);
+    const uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+CK_INLINE void ck_fp_tile(const uint8_t *w, size_t ws, const float *a, size_t as_floats, int k,
+                          float *out, size_t os, const int R, const int T, const int kind) {
+    __m256 acc[4][4];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= k; i += 8) {
+        __m256 wv[4];
+        for (int r = 0; r < R; r++) wv[r] = ck_load8(w + r * ws, i, kind);
+        for (int t = 0; t < T; t++) {
+            const __m256 av = _mm256_loadu_ps(a + t * as_floats + i);
+            for (int r = 0; r < R; r++) acc[r][t] = _mm256_fmadd_ps(wv[r], av, acc[r][t]);
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        __m128 sums = ck_hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
+        float tail[4] = {0, 0, 0, 0};
+        for (int j = i; j < k; j++) {
+            const float wj = ck_load1(w + r * ws, j, kind);
+            for (int t = 0; t < T; t++) tail[t] += wj * a[t * as_floats + j];
+        }
+        sums = _mm_add_ps(sums, _mm_loadu_ps(tail));
+        ck_store_lanes(sums, out + r, os, T);
+    }
+}
+
+#define CK_FP_MATMUL(NAME, KIND)                                                                   \
+    CK_TARGET void CK_FN(NAME)(const void *w, size_t ws, int rows, int k, const void *a, size_t as,  \
+                               int tokens, float *out, size_t os) {                                \
+        const uint8_t *wb = (const uint8_t *)w;                                                    \
+        const float *af = (const float *)a;                                                        \
+        const size_t asf = as / 4;                                                                 \
+        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wunused-value\"")        \
+        CK_DRIVE(rows, tokens, ws, CK_FP_PREP, CK_FP_TILE_##KIND);                                 \
+        _Pragma("GCC diagnostic pop")                                                              \
+    }
+#define CK_FP_PREP(t0, T) ((void)0)
+#define CK_FP_TILE_F32(R, T) ck_fp_tile(wb + (size_t)r * ws, ws, af + (size_t)t0 * asf, asf, k, out + (size_t)t0 * os + r, os, R, T, CK_FP_F32)
+#define CK_FP_TILE_F16(R, T) ck_fp_tile(wb + (size_t)r * ws, ws, af + (size_t)t0 * asf, asf, k, out + (size_t)t0 * os + r, os, R, T, CK_FP_F16)
+#define CK_FP_TILE_BF16(R, T) ck_fp_tile(wb + (size_t)r * ws, ws, af + (size_t)t0 * asf, asf, k, out + (size_t)t0 * os + r, os, R, T, CK_FP_BF16)
+
+CK_FP_MATMUL(ck_matmul_f32, F32)
+CK_FP_MATMUL(ck_matmul_f16, F16)
+CK_FP_MATMUL(ck_matmul_bf16, BF16)
+
+// ---------------------------------------------------------------------------------------------
+// 32-element blocks (q4_0, q4_1, q8_0) × q8x32 activations
+//
+// Per block: dot = d_w·d_a·Σ q_w·q_a + m_w·s_a, with s_a = d_a·Σq_a from the activation row
+// (q4_0 is q4_1 with m = -8·d; q8_0 has no min term). The activation scales of the current token
+// tile are first gathered into sbuf[b·8 + t] = d_a, sbuf[b·8 + 4 + t] = s_a, so one row's block
+// scale multiplies 4 tokens' scales in a single vector op, and the min term of 4 tokens is one FMA.
+
+#define CK_Q4_0 0
+#define CK_Q4_1 1
+#define CK_Q8_0 2
+
+CK_INLINE void ck_q8x32_prep(const uint8_t *a, size_t as, int T, int nb, float *sbuf) {
+    for (int b = 0; b < nb; b++) {
+        for (int t = 0; t < 4; t++) {
+            float d = 0, s = 0;
+            if (t < T) {
+                const float *sc = (const float *)(a + (size_t)t * as);
+                d = sc[2 * b];
+                s = sc[2 * b + 1];
+            }
+            sbuf[8 * b + t] = d;
+            sbuf[8 * b + 4 + t] = s;
+        }
+    }
+}
+
+CK_INLINE void ck_q8x32_tile(const uint8_t *w, size_t ws, const uint8_t *a, size_t as, const float *sbuf,
+                             float *scl, int nb, float *out, size_t os, const int R, const int T, const int kind) {
+    const size_t bb = kind == CK_Q4_1 ? 20 : kind == CK_Q4_0 ? 18 : 34;
+    const uint8_t *aq = a + (size_t)nb * 8;
+    // Pass 1 (block headers only): scl[(b·R + r)·4 + t] = d_w·d_a for every block, and the
+    // min term Σ_b m_w·s_a of the 4 tokens. Keeping these out of the main loop frees registers
+    // there, and the main loop reads each scale with a broadcast load (no shuffle uops).
+    __m128 accm[4];
+    for (int r = 0; r < R; r++) accm[r] = _mm_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        const __m128 da4 = _mm_loadu_ps(sbuf + 8 * b);
+        const __m128 sa4 = _mm_loadu_ps(sbuf + 8 * b + 4);
+        for (int r = 0; r < R; r++) {
+            const uint8_t *blk = w + r * ws + b * bb;
+            __m128 dw;
+            if (kind == CK_Q4_1) {
+                uint32_t u;
+                memcpy(&u, blk, 4);
+                const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)u));
+                dw = _mm_shuffle_ps(dm, dm, 0x00);
+                accm[r] = _mm_fmadd_ps(_mm_shuffle_ps(dm, dm, 0x55), sa4, accm[r]);
+            } else {
+                dw = _mm_set1_ps(ck_h2f(blk));
+                if (kind == CK_Q4_0) accm[r] = _mm_fmadd_ps(_mm_mul_ps(dw, _mm_set1_ps(-8.0f)), sa4, accm[r]);
+            }
+            _mm_storeu_ps(scl + (b * R + r) * 4, _mm_mul_ps(dw, da4));
+        }
+    }
+    // Pass 2: integer dot products of R rows × T tokens per block.
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256 acc[4][4];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        __m256i wq[4], wu[4];
+        for (int r = 0; r < R; r++) {
+            const uint8_t *blk = w + r * ws + b * bb;
+            if (kind == CK_Q8_0) {
+                wq[r] = _mm256_loadu_si256((const __m256i *)(blk + 2));
+                wu[r] = _mm256_sign_epi8(wq[r], wq[r]);
+            } else {
+                const __m128i x = _mm_loadu_si128((const __m128i *)(blk + (kind == CK_Q4_1 ? 4 : 2)));
+                wq[r] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(x, 4), x), m4);
+            }
+        }
+        const float *sc = scl + b * R * 4;
+        for (int t = 0; t < T; t++) {
+            const __m256i av = _mm256_loadu_si256((const __m256i *)(aq + t * as + 32 * b));
+            for (int r = 0; r < R; r++) {
+                const __m256i p = kind == CK_Q8_0 ? ck_dot_u8s8(wu[r], _mm256_sign_epi8(av, wq[r]))
+                                                  : ck_dot_u8s8(wq[r], av);
+                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(sc + r * 4 + t), acc[r][t]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        __m128 sums = ck_hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
+        if (kind != CK_Q8_0) sums = _mm_add_ps(sums, accm[r]);
+        ck_store_lanes(sums, out + r, os, T);
+    }
+}
+
+#define CK_Q8X32_MATMUL(NAME, KIND)                                                                 \
+    CK_TARGET void CK_FN(NAME)(const void *w, size_t ws, int rows, int k, const void *a, size_t as,  \
+                               int tokens, float *out, size_t os) {                                \
+        const uint8_t *wb = (const uint8_t *)w, *ab = (const uint8_t *)a;                          \
+        const int nb = k / 32;                                                                     \
+        float sbuf[nb * 8 + 8], scl[nb * 16 + 16];                                                 \
+        CK_DRIVE(rows, tokens, ws, CK_Q8X32_PREP, CK_Q8X32_TILE_##KIND);                           \
+    }
+#define CK_Q8X32_PREP(t0, T) ck_q8x32_prep(ab + (size_t)(t0) * as, as, T, nb, sbuf)
+#define CK_Q8X32_TILE_Q4_0(R, T) ck_q8x32_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, sbuf, scl, nb, out + (size_t)t0 * os + r, os, R, T, CK_Q4_0)
+#define CK_Q8X32_TILE_Q4_1(R, T) ck_q8x32_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, sbuf, scl, nb, out + (size_t)t0 * os + r, os, R, T, CK_Q4_1)
+#define CK_Q8X32_TILE_Q8_0(R, T) ck_q8x32_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, sbuf, scl, nb, out + (size_t)t0 * os + r, os, R, T, CK_Q8_0)
+
+CK_Q8X32_MATMUL(ck_matmul_q4_0, Q4_0)
+CK_Q8X32_MATMUL(ck_matmul_q4_1, Q4_1)
+CK_Q8X32_MATMUL(ck_matmul_q8_0, Q8_0)
+
+// ---------------------------------------------------------------------------------------------
+// K-quants (q4_K, q6_K) × q8K activations. Activation block: float d; int16 bsums[16]; int8 q[256].
+//
+// The 6-bit (q4_K) or int8 (q6_K) sub-block scales are applied in the integer domain by
+// vpmaddwd against a vector of broadcast scales, so a whole 256-element block accumulates in
+// int32 (|Σ| < 2^31) and needs one conversion and FMA per (row, token). Mins (q4_K) and q6_K's
+// offset of 32 come from the activation's per-16 sums: Σ m_j·bsum_j, again one vpmaddwd.
+
+#define CK_QK_BLOCK 292
+
+CK_INLINE void ck_q4K_tile(const uint8_t *w, size_t ws, const uint8_t *a, size_t as, int nb,
+                           float *out, size_t os, const int R, const int T) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256 acc[4][4];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        __m256i scales[4], mins[4];
+        float dd[4], dm[4];
+        const uint8_t *blk[4];
+        for (int r = 0; r < R; r++) {
+            blk[r] = w + r * ws + (size_t)b * 144;
+            dd[r] = ck_h2f(blk[r]);
+            dm[r] = ck_h2f(blk[r] + 2);
+            uint32_t s0, s1, s2;
+            memcpy(&s0, blk[r] + 4, 4);
+            memcpy(&s1, blk[r] + 8, 4);
+            memcpy(&s2, blk[r] + 12, 4);
+            // Scales 0-3: low 6 bits of bytes 0-3; 4-7: low nibbles of bytes 8-11 with the top
+            // two bits of bytes 0-3. Mins likewise from bytes 4-7 and the high nibbles of 8-11.
+            const uint64_t sc = (s0 & 0x3F3F3F3Fu) |
+                                ((uint64_t)((s2 & 0x0F0F0F0Fu) | ((s0 >> 2) & 0x30303030u)) << 32);
+            const uint64_t mn = (s1 & 0x3F3F3F3Fu) |
+                                ((uint64_t)(((s2 >> 4) & 0x0F0F0F0Fu) | ((s1 >> 2) & 0x30303030u)) << 32);
+            const __m128i sc16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)sc));
+            const __m128i mn16 = _mm_cvtepu8_epi16(_mm_cvtsi64_si128((long long)mn));
+            scales[r] = _mm256_broadcastsi128_si256(sc16);
+            mins[r] = _mm256_set_m128i(_mm_unpackhi_epi16(mn16, mn16), _mm_unpacklo_epi16(mn16, mn16));
+        }
+        __m256i isum[4][4];
+        for (int r = 0; r < R; r++)
+            for (int t = 0; t < T; t++) isum[r][t] = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            __m256i lo[4], hi[4], slo[4], shi[4];
+            const __m256i ilo = _mm256_set1_epi16((short)((4 * c) | ((4 * c + 1) << 8)));
+            const __m256i ihi = _mm256_set1_epi16((short)((4 * c + 2) | ((4 * c + 3) << 8)));
+            for (int r = 0; r < R; r++) {
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(blk[r] + 16 + 32 * c));
+                lo[r] = _mm256_and_si256(q, m4);
+                hi[r] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                slo[r] = _mm256_shuffle_epi8(scales[r], ilo);
+                shi[r] = _mm256_shuffle_epi8(scales[r], ihi);
+            }
+            for (int t = 0; t < T; t++) {
+                const uint8_t *aq = a + t * as + (size_t)b * CK_QK_BLOCK + 36 + 64 * c;
+                const __m256i a0 = _mm256_loadu_si256((const __m256i *)aq);
+                const __m256i a1 = _mm256_loadu_si256((const __m256i *)(aq + 32));
+                for (int r = 0; r < R; r++) {
+                    isum[r][t] = ck_madd_acc(isum[r][t], _mm256_maddubs_epi16(lo[r], a0), slo[r]);
+                    isum[r][t] = ck_madd_acc(isum[r][t], _mm256_maddubs_epi16(hi[r], a1), shi[r]);
+                }
+            }
+        }
+        for (int t = 0; t < T; t++) {
+            const uint8_t *ab = a + t * as + (size_t)b * CK_QK_BLOCK;
+            float da;
+            memcpy(&da, ab, 4);
+            const __m256i bs = _mm256_loadu_si256((const __m256i *)(ab + 4));
+            for (int r = 0; r < R; r++) {
+                const __m256i msum = _mm256_madd_epi16(mins[r], bs);
+                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[r][t]), _mm256_set1_ps(dd[r] * da), acc[r][t]);
+                acc[r][t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(dm[r] * da), acc[r][t]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) ck_store_lanes(ck_hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]), out + r, os, T);
+}
+
+CK_INLINE void ck_q6K_tile(const uint8_t *w, size_t ws, const uint8_t *a, size_t as, int nb,
+                           float *out, size_t os, const int R, const int T) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+    __m256 acc[4][4];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *blk[4];
+        __m256i s16[4];
+        float dd[4];
+        for (int r = 0; r < R; r++) {
+            blk[r] = w + r * ws + (size_t)b * 210;
+            dd[r] = ck_h2f(blk[r] + 208);
+            s16[r] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(blk[r] + 192)));
+        }
+        __m256i isum[4][4];
+        for (int r = 0; r < R; r++)
+            for (int t = 0; t < T; t++) isum[r][t] = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            __m256i sh[4];
+            for (int r = 0; r < R; r++)
+                sh[r] = h == 0 ? _mm256_permute2x128_si256(s16[r], s16[r], 0x00)
+                               : _mm256_permute2x128_si256(s16[r], s16[r], 0x11);
+            // Quarter i holds elements 128h + 32i ..< +32, i.e. scales 8h + 2i (first 16) and
+            // 8h + 2i + 1 (next 16): vpmaddubsw lanes 0-7 come from the first 16 elements.
+            for (int i = 0; i < 4; i++) {
+                const __m256i idx = _mm256_set_m128i(_mm_set1_epi16((short)((4 * i + 2) | ((4 * i + 3) << 8))),
+                                                     _mm_set1_epi16((short)((4 * i) | ((4 * i + 1) << 8))));
+                __m256i q[4], sv[4];
+                for (int r = 0; r < R; r++) {
+                    const __m256i ql = _mm256_loadu_si256((const __m256i *)(blk[r] + 64 * h + 32 * (i & 1)));
+                    const __m256i qh = _mm256_loadu_si256((const __m256i *)(blk[r] + 128 + 32 * h));
+                    const __m256i low = (i >> 1) ? _mm256_and_si256(_mm256_srli_epi16(ql, 4), m4) : _mm256_and_si256(ql, m4);
+                    __m256i high;  // bits 2i, 2i+1 of qh moved to bits 4, 5
+                    switch (i) {
+                        case 0: high = _mm256_slli_epi16(qh, 4); break;
+                        case 1: high = _mm256_slli_epi16(qh, 2); break;
+                        case 2: high = qh; break;
+                        default: high = _mm256_srli_epi16(qh, 2); break;
+                    }
+                    q[r] = _mm256_or_si256(low, _mm256_and_si256(high, m30));
+                    sv[r] = _mm256_shuffle_epi8(sh[r], idx);
+                }
+                for (int t = 0; t < T; t++) {
+                    const __m256i av = _mm256_loadu_si256(
+                        (const __m256i *)(a + t * as + (size_t)b * CK_QK_BLOCK + 36 + 128 * h + 32 * i));
+                    for (int r = 0; r < R; r++) isum[r][t] = ck_madd_acc(isum[r][t], _mm256_maddubs_epi16(q[r], av), sv[r]);
+                }
+            }
+        }
+        for (int t = 0; t < T; t++) {
+            const uint8_t *ab = a + t * as + (size_t)b * CK_QK_BLOCK;
+            float da;
+            memcpy(&da, ab, 4);
+            const __m256i bs = _mm256_loadu_si256((const __m256i *)(ab + 4));
+            for (int r = 0; r < R; r++) {
+                // Σ sc·(q - 32)·a = Σ sc·q·a - 32·Σ sc·bsum
+                const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(s16[r], bs), 5);
+                const __m256i total = _mm256_sub_epi32(isum[r][t], off);
+                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), _mm256_set1_ps(dd[r] * da), acc[r][t]);
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) ck_store_lanes(ck_hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]), out + r, os, T);
+}
+
+#define CK_QK_MATMUL(NAME, TILEFN)                                                                  \
+    CK_TARGET void CK_FN(NAME)(const void *w, size_t ws, int rows, int k, const void *a, size_t as,  \
+                               int tokens, float *out, size_t os) {                                \
+        const uint8_t *wb = (const uint8_t *)w, *ab = (const uint8_t *)a;                          \
+        const int nb = k / 256;                                                                    \
+        _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wunused-value\"")        \
+        CK_DRIVE(rows, tokens, ws, CK_QK_PREP, CK_QK_TILE_##TILEFN);                               \
+        _Pragma("GCC diagnostic pop")                                                              \
+    }
+#define CK_QK_PREP(t0, T) ((void)0)
+#define CK_QK_TILE_Q4K(R, T) ck_q4K_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, nb, out + (size_t)t0 * os + r, os, R, T)
+#define CK_QK_TILE_Q6K(R, T) ck_q6K_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, nb, out + (size_t)t0 * os + r, os, R, T)
+
+CK_QK_MATMUL(ck_matmul_q4_K, Q4K)
+CK_QK_MATMUL(ck_matmul_q6_K, Q6K)
