@@ -3,30 +3,34 @@ import Synchronization
 
 /// A persistent pool of worker threads for the forward pass.
 ///
-/// `parallelFor` hands out task indices through one atomic counter, so uneven tasks balance
-/// themselves and a dispatch costs a few atomic operations, not a system call: workers spin
-/// for a short while after each job (the next matmul follows within microseconds) and only
-/// sleep on a condition once the pool has been idle, e.g. between engine steps.
+/// `parallelFor` publishes a job by bumping a generation number; threads claim task indices
+/// from one atomic word that holds (generation, next task), so a thread that shows up late
+/// can never claim a task of a job that has moved on, and the caller waits only for claimed
+/// tasks to finish, not for every worker to check in. If a worker is descheduled (the
+/// machine is busy), the caller simply runs more tasks itself. A dispatch costs a few atomic
+/// operations, not a system call: workers spin for a short while after each job (the next
+/// matmul follows within microseconds) and only sleep once the pool has been idle.
 public final class ThreadPool: @unchecked Sendable {
     /// Threads that run tasks, the calling thread included.
     public let threadCount: Int
 
-    private let generation = Atomic<Int>(0)
-    private let nextTask = Atomic<Int>(0)
-    private let busyWorkers = Atomic<Int>(0)
+    /// generation << 32 | index of the next unclaimed task.
+    private let state = Atomic<UInt64>(0)
+    private let taskCount = Atomic<Int>(0)
+    private let completed = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let liveWorkers = Atomic<Int>(0)
     private let wakeup = NSCondition()
-    private var workers: [Thread] = []
+    private var generation: UInt64 = 0
 
-    // Written by the caller before `generation` is bumped (release), read by workers after
-    // they observe the bump (acquire).
-    private nonisolated(unsafe) var taskCount = 0
+    // Written by the caller before the generation is published (release); read by a thread
+    // only after it has claimed a task of that generation (acquire), and the caller does not
+    // replace it until every claimed task has completed.
     private nonisolated(unsafe) var job: ((Int) -> Void)?
 
     /// Spin iterations before an idle worker goes to sleep (on the order of 100 µs).
-    private let spinLimit = 200_000
+    private let spinLimit = 100_000
 
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         threadCount = max(1, threads)
@@ -39,7 +43,6 @@ public final class ThreadPool: @unchecked Sendable {
             }
             thread.name = "conserve-worker-\(index)"
             thread.stackSize = 1 << 20
-            workers.append(thread)
             thread.start()
         }
     }
@@ -60,43 +63,53 @@ public final class ThreadPool: @unchecked Sendable {
             for i in 0 ..< count { body(i) }
             return
         }
+        precondition(count < 1 << 32)
         withoutActuallyEscaping(body) { body in
             job = body
-            taskCount = count
-            nextTask.store(0, ordering: .relaxed)
-            busyWorkers.store(threadCount - 1, ordering: .relaxed)
-            generation.add(1, ordering: .sequentiallyConsistent)
+            taskCount.store(count, ordering: .relaxed)
+            completed.store(0, ordering: .relaxed)
+            generation += 1
+            state.store(generation << 32, ordering: .sequentiallyConsistent)
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 wakeup.lock()
                 wakeup.broadcast()
                 wakeup.unlock()
             }
-            runTasks(body, count: count)
-            while busyWorkers.load(ordering: .acquiring) > 0 {}
+            runTasks(of: generation)
+            while completed.load(ordering: .acquiring) < count {}
             job = nil
         }
     }
 
-    @inline(__always)
-    private func runTasks(_ body: (Int) -> Void, count: Int) {
+    /// Claims and runs tasks of `generation` until none are left (or the job has moved on).
+    private func runTasks(of generation: UInt64) {
         while true {
-            let i = nextTask.add(1, ordering: .relaxed).oldValue
-            if i >= count { return }
-            body(i)
+            var current = state.load(ordering: .acquiring)
+            while true {
+                guard current >> 32 == generation else { return }
+                let count = taskCount.load(ordering: .relaxed)
+                guard Int(current & 0xFFFF_FFFF) < count else { return }
+                let (exchanged, original) = state.compareExchange(
+                    expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+                if exchanged { break }
+                current = original
+            }
+            job!(Int(current & 0xFFFF_FFFF))
+            completed.add(1, ordering: .releasing)
         }
     }
 
     private func workerLoop() {
-        var seen = 0
+        var seen: UInt64 = 0
         while true {
             var spins = 0
-            while generation.load(ordering: .acquiring) == seen {
+            while state.load(ordering: .acquiring) >> 32 == seen {
                 if stopping.load(ordering: .relaxed) { return }
                 spins += 1
                 if spins >= spinLimit {
                     wakeup.lock()
                     sleepers.add(1, ordering: .sequentiallyConsistent)
-                    while generation.load(ordering: .sequentiallyConsistent) == seen,
+                    while state.load(ordering: .sequentiallyConsistent) >> 32 == seen,
                           !stopping.load(ordering: .sequentiallyConsistent) {
                         wakeup.wait()
                     }
@@ -105,10 +118,9 @@ public final class ThreadPool: @unchecked Sendable {
                     spins = 0
                 }
             }
-            seen = generation.load(ordering: .acquiring)
             if stopping.load(ordering: .acquiring) { return }
-            if let job { runTasks(job, count: taskCount) }
-            busyWorkers.subtract(1, ordering: .releasing)
+            seen = state.load(ordering: .acquiring) >> 32
+            runTasks(of: seen)
         }
     }
 }
