@@ -156,8 +156,8 @@ CK_TARGET void CK_FN(ck_quantize_q8x32)(const float *x, int k, void *dst) {
         const float d = amax / 127.0f;
         const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
         const int sum = ck_quant32(x + 32 * b, q + 32 * b, id);
-        scales[2 * b] = d;
-        scales[2 * b + 1] = d * (float)sum;
+        scales[b] = d;
+        scales[nb + b] = d * (float)sum;
     }
 }
 
@@ -258,81 +258,126 @@ CK_FP_MATMUL(ck_matmul_bf16, BF16)
 // 32-element blocks (q4_0, q4_1, q8_0) × q8x32 activations
 //
 // Per block: dot = d_w·d_a·Σ q_w·q_a + m_w·s_a, with s_a = d_a·Σq_a from the activation row
-// (q4_0 is q4_1 with m = -8·d; q8_0 has no min term). The activation scales of the current token
-// tile are first gathered into sbuf[b·8 + t] = d_a, sbuf[b·8 + 4 + t] = s_a, so one row's block
-// scale multiplies 4 tokens' scales in a single vector op, and the min term of 4 tokens is one FMA.
+// (q4_0 is q4_1 with m = -8·d; q8_0 has no min term).
+//
+// Several tokens: the weight scales of a row chunk are converted to float once (wd, wm: one
+// float per row and block), then for each tile the products d_w·d_a and the min terms
+// Σ_b m_w·s_a are computed 8 blocks per vector op, so the inner loop is only unpack, the integer
+// dot, one conversion and one FMA with a broadcast-loaded scale per (row, token, block).
+// One token: the scales are applied inline, streaming each weight block once.
 
 #define CK_Q4_0 0
 #define CK_Q4_1 1
 #define CK_Q8_0 2
 
-CK_INLINE void ck_q8x32_prep(const uint8_t *a, size_t as, int T, int nb, float *sbuf) {
+CK_INLINE size_t ck_q8x32_block_bytes(const int kind) { return kind == CK_Q4_1 ? 20 : kind == CK_Q4_0 ? 18 : 34; }
+
+/// The 32 weights of a block as bytes (nibbles for q4_*, int8 for q8_0) and, for q8_0, their
+/// absolute values in *u (vpmaddubsw needs an unsigned operand: |w| · sign(a, w)).
+CK_INLINE __m256i ck_q8x32_unpack(const uint8_t *blk, const int kind) {
+    if (kind == CK_Q8_0) return _mm256_loadu_si256((const __m256i *)(blk + 2));
+    const __m128i x = _mm_loadu_si128((const __m128i *)(blk + (kind == CK_Q4_1 ? 4 : 2)));
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(x, 4), x), _mm256_set1_epi8(0x0F));
+}
+
+CK_INLINE __m256i ck_q8x32_dot(__m256i wq, __m256i wu, __m256i av, const int kind) {
+    return kind == CK_Q8_0 ? ck_dot_u8s8(wu, _mm256_sign_epi8(av, wq)) : ck_dot_u8s8(wq, av);
+}
+
+/// One token, R rows.
+CK_INLINE void ck_q8x32_rows1(const uint8_t *w, size_t ws, const uint8_t *a, int nb, float *out, const int R,
+                              const int kind) {
+    const size_t bb = ck_q8x32_block_bytes(kind);
+    const float *da = (const float *)a, *sa = da + nb;
+    const uint8_t *aq = a + (size_t)nb * 8;
+    __m256 acc[4];
+    __m128 accm[4];
+    for (int r = 0; r < R; r++) {
+        acc[r] = _mm256_setzero_ps();
+        accm[r] = _mm_setzero_ps();
+    }
     for (int b = 0; b < nb; b++) {
-        for (int t = 0; t < 4; t++) {
-            float d = 0, s = 0;
-            if (t < T) {
-                const float *sc = (const float *)(a + (size_t)t * as);
-                d = sc[2 * b];
-                s = sc[2 * b + 1];
+        const __m256i av = _mm256_loadu_si256((const __m256i *)(aq + 32 * b));
+        const __m128 dsa = _mm_set_ps(0, 0, sa[b], da[b]);
+        for (int r = 0; r < R; r++) {
+            const uint8_t *blk = w + r * ws + b * bb;
+            const __m256i wq = ck_q8x32_unpack(blk, kind);
+            const __m256i wu = kind == CK_Q8_0 ? _mm256_sign_epi8(wq, wq) : wq;
+            __m128 dm;  // [d_w, m_w (q4_1) / d_w (q4_0, scaled by -8 at the end), 0, 0]
+            if (kind == CK_Q4_1) {
+                uint32_t u;
+                memcpy(&u, blk, 4);
+                dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)u));
+            } else {
+                uint16_t h;
+                memcpy(&h, blk, 2);
+                dm = _mm_cvtph_ps(_mm_set1_epi16((short)h));
             }
-            sbuf[8 * b + t] = d;
-            sbuf[8 * b + 4 + t] = s;
+            const __m128 prod = _mm_mul_ps(dm, dsa);  // [d_w·d_a, m_w·s_a, 0, 0]
+            const __m256i p = ck_q8x32_dot(wq, wu, av, kind);
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcastss_ps(prod), acc[r]);
+            if (kind != CK_Q8_0) accm[r] = _mm_add_ps(accm[r], prod);
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        float sum = ck_hsum4(acc[r], _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps())[0];
+        const float m = _mm_cvtss_f32(_mm_movehdup_ps(accm[r]));
+        if (kind == CK_Q4_1) sum += m;
+        if (kind == CK_Q4_0) sum -= 8.0f * m;
+        out[r] = sum;
+    }
+}
+
+/// Gathers the current token tile into one contiguous buffer so the inner loop addresses all
+/// tokens from a single pointer: tb[b·160 + 0..3] = d_a of tokens 0-3, [4..7] = s_a, then
+/// 4 × 32 quants (token-major). Tokens beyond T are zero.
+CK_INLINE void ck_q8x32_gather(const uint8_t *a, size_t as, int T, int nb, uint8_t *tb) {
+    for (int b = 0; b < nb; b++) {
+        float *f = (float *)(tb + (size_t)b * 160);
+        for (int t = 0; t < 4; t++) {
+            const float *sc = (const float *)(a + (size_t)t * as);
+            f[t] = t < T ? sc[b] : 0.0f;
+            f[4 + t] = t < T ? sc[nb + b] : 0.0f;
+            const __m256i q = t < T ? _mm256_loadu_si256((const __m256i *)(a + (size_t)t * as + (size_t)nb * 8 + 32 * b))
+                                    : _mm256_setzero_si256();
+            _mm256_storeu_si256((__m256i *)(tb + (size_t)b * 160 + 32 + 32 * t), q);
         }
     }
 }
 
-CK_INLINE void ck_q8x32_tile(const uint8_t *w, size_t ws, const uint8_t *a, size_t as, const float *sbuf,
+/// R rows × T tokens of a gathered tile. wd/wm: float weight scales / mins of these rows
+/// (row stride nb); scl: scratch of 16·nb floats.
+CK_INLINE void ck_q8x32_tile(const uint8_t *w, size_t ws, const float *wd, const float *wm, const uint8_t *tb,
                              float *scl, int nb, float *out, size_t os, const int R, const int T, const int kind) {
-    const size_t bb = kind == CK_Q4_1 ? 20 : kind == CK_Q4_0 ? 18 : 34;
-    const uint8_t *aq = a + (size_t)nb * 8;
-    // Pass 1 (block headers only): scl[(b·R + r)·4 + t] = d_w·d_a for every block, and the
-    // min term Σ_b m_w·s_a of the 4 tokens. Keeping these out of the main loop frees registers
-    // there, and the main loop reads each scale with a broadcast load (no shuffle uops).
+    const size_t bb = ck_q8x32_block_bytes(kind);
+    // Pass 1: scl[(r·nb + b)·4 + t] = d_w·d_a, and the min terms of the 4 tokens.
     __m128 accm[4];
-    for (int r = 0; r < R; r++) accm[r] = _mm_setzero_ps();
-    for (int b = 0; b < nb; b++) {
-        const __m128 da4 = _mm_loadu_ps(sbuf + 8 * b);
-        const __m128 sa4 = _mm_loadu_ps(sbuf + 8 * b + 4);
-        for (int r = 0; r < R; r++) {
-            const uint8_t *blk = w + r * ws + b * bb;
-            __m128 dw;
-            if (kind == CK_Q4_1) {
-                uint32_t u;
-                memcpy(&u, blk, 4);
-                const __m128 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)u));
-                dw = _mm_shuffle_ps(dm, dm, 0x00);
-                accm[r] = _mm_fmadd_ps(_mm_shuffle_ps(dm, dm, 0x55), sa4, accm[r]);
-            } else {
-                dw = _mm_set1_ps(ck_h2f(blk));
-                if (kind == CK_Q4_0) accm[r] = _mm_fmadd_ps(_mm_mul_ps(dw, _mm_set1_ps(-8.0f)), sa4, accm[r]);
-            }
-            _mm_storeu_ps(scl + (b * R + r) * 4, _mm_mul_ps(dw, da4));
+    for (int r = 0; r < R; r++) {
+        __m128 m = _mm_setzero_ps();
+        for (int b = 0; b < nb; b++) {
+            const float *f = (const float *)(tb + (size_t)b * 160);
+            _mm_storeu_ps(scl + (r * nb + b) * 4, _mm_mul_ps(_mm_set1_ps(wd[r * nb + b]), _mm_loadu_ps(f)));
+            if (kind != CK_Q8_0) m = _mm_fmadd_ps(_mm_set1_ps(wm[r * nb + b]), _mm_loadu_ps(f + 4), m);
         }
+        accm[r] = m;
     }
     // Pass 2: integer dot products of R rows × T tokens per block.
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
     __m256 acc[4][4];
     for (int r = 0; r < R; r++)
         for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();
     for (int b = 0; b < nb; b++) {
         __m256i wq[4], wu[4];
         for (int r = 0; r < R; r++) {
-            const uint8_t *blk = w + r * ws + b * bb;
-            if (kind == CK_Q8_0) {
-                wq[r] = _mm256_loadu_si256((const __m256i *)(blk + 2));
-                wu[r] = _mm256_sign_epi8(wq[r], wq[r]);
-            } else {
-                const __m128i x = _mm_loadu_si128((const __m128i *)(blk + (kind == CK_Q4_1 ? 4 : 2)));
-                wq[r] = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(x, 4), x), m4);
-            }
+            wq[r] = ck_q8x32_unpack(w + r * ws + b * bb, kind);
+            wu[r] = kind == CK_Q8_0 ? _mm256_sign_epi8(wq[r], wq[r]) : wq[r];
         }
-        const float *sc = scl + b * R * 4;
+        const uint8_t *qt = tb + (size_t)b * 160 + 32;
         for (int t = 0; t < T; t++) {
-            const __m256i av = _mm256_loadu_si256((const __m256i *)(aq + t * as + 32 * b));
+            const __m256i av = _mm256_loadu_si256((const __m256i *)(qt + 32 * t));
             for (int r = 0; r < R; r++) {
-                const __m256i p = kind == CK_Q8_0 ? ck_dot_u8s8(wu[r], _mm256_sign_epi8(av, wq[r]))
-                                                  : ck_dot_u8s8(wq[r], av);
-                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(sc + r * 4 + t), acc[r][t]);
+                const __m256i p = ck_q8x32_dot(wq[r], wu[r], av, kind);
+                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(scl + (r * nb + b) * 4 + t),
+                                            acc[r][t]);
             }
         }
     }
@@ -343,22 +388,55 @@ CK_INLINE void ck_q8x32_tile(const uint8_t *w, size_t ws, const uint8_t *a, size
     }
 }
 
-#define CK_Q8X32_MATMUL(NAME, KIND)                                                                 \
-    CK_TARGET void CK_FN(NAME)(const void *w, size_t ws, int rows, int k, const void *a, size_t as,  \
-                               int tokens, float *out, size_t os) {                                \
-        const uint8_t *wb = (const uint8_t *)w, *ab = (const uint8_t *)a;                          \
-        const int nb = k / 32;                                                                     \
-        float sbuf[nb * 8 + 8], scl[nb * 16 + 16];                                                 \
-        CK_DRIVE(rows, tokens, ws, CK_Q8X32_PREP, CK_Q8X32_TILE_##KIND);                           \
+CK_INLINE void ck_q8x32_matmul(const uint8_t *w, size_t ws, int rows, int k, const uint8_t *a, size_t as,
+                               int tokens, float *out, size_t os, const int kind) {
+    const int nb = k / 32;
+    if (tokens == 1) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) ck_q8x32_rows1(w + (size_t)r * ws, ws, a, nb, out + r, 4, kind);
+        for (; r < rows; r++) ck_q8x32_rows1(w + (size_t)r * ws, ws, a, nb, out + r, 1, kind);
+        return;
     }
-#define CK_Q8X32_PREP(t0, T) ck_q8x32_prep(ab + (size_t)(t0) * as, as, T, nb, sbuf)
-#define CK_Q8X32_TILE_Q4_0(R, T) ck_q8x32_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, sbuf, scl, nb, out + (size_t)t0 * os + r, os, R, T, CK_Q4_0)
-#define CK_Q8X32_TILE_Q4_1(R, T) ck_q8x32_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, sbuf, scl, nb, out + (size_t)t0 * os + r, os, R, T, CK_Q4_1)
-#define CK_Q8X32_TILE_Q8_0(R, T) ck_q8x32_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, sbuf, scl, nb, out + (size_t)t0 * os + r, os, R, T, CK_Q8_0)
+    const size_t bb = ck_q8x32_block_bytes(kind);
+    const int chunk = ck_chunk_rows(ws, rows);
+    float wd[chunk * nb + 8], wm[chunk * nb + 8], scl[16 * nb + 16];
+    uint8_t tb[160 * nb + 64] __attribute__((aligned(32)));
+    for (int r0 = 0; r0 < rows; r0 += chunk) {
+        const int rend = r0 + chunk < rows ? r0 + chunk : rows;
+        for (int r = r0; r < rend; r++) {
+            for (int b = 0; b < nb; b++) {
+                const uint8_t *blk = w + (size_t)r * ws + (size_t)b * bb;
+                const float d = ck_h2f(blk);
+                wd[(r - r0) * nb + b] = d;
+                wm[(r - r0) * nb + b] = kind == CK_Q4_1 ? ck_h2f(blk + 2) : kind == CK_Q4_0 ? -8.0f * d : 0.0f;
+            }
+        }
+        for (int t0 = 0; t0 < tokens; t0 += 4) {
+            const int T = tokens - t0 < 4 ? tokens - t0 : 4;
+            ck_q8x32_gather(a + (size_t)t0 * as, as, T, nb, tb);
+            float *ot = out + (size_t)t0 * os;
+#define CK_Q8X32_TILE(R_, T_) \
+    ck_q8x32_tile(w + (size_t)r * ws, ws, wd + (r - r0) * nb, wm + (r - r0) * nb, tb, scl, nb, ot + r, os, R_, T_, kind)
+            int r = r0;
+            for (; r + 2 <= rend; r += 2) CK_TILE_T(CK_Q8X32_TILE, 2, T)
+            for (; r < rend; r++) CK_TILE_T(CK_Q8X32_TILE, 1, T)
+#undef CK_Q8X32_TILE
+        }
+    }
+}
 
-CK_Q8X32_MATMUL(ck_matmul_q4_0, Q4_0)
-CK_Q8X32_MATMUL(ck_matmul_q4_1, Q4_1)
-CK_Q8X32_MATMUL(ck_matmul_q8_0, Q8_0)
+CK_TARGET void CK_FN(ck_matmul_q4_0)(const void *w, size_t ws, int rows, int k, const void *a, size_t as, int tokens,
+                                     float *out, size_t os) {
+    ck_q8x32_matmul((const uint8_t *)w, ws, rows, k, (const uint8_t *)a, as, tokens, out, os, CK_Q4_0);
+}
+CK_TARGET void CK_FN(ck_matmul_q4_1)(const void *w, size_t ws, int rows, int k, const void *a, size_t as, int tokens,
+                                     float *out, size_t os) {
+    ck_q8x32_matmul((const uint8_t *)w, ws, rows, k, (const uint8_t *)a, as, tokens, out, os, CK_Q4_1);
+}
+CK_TARGET void CK_FN(ck_matmul_q8_0)(const void *w, size_t ws, int rows, int k, const void *a, size_t as, int tokens,
+                                     float *out, size_t os) {
+    ck_q8x32_matmul((const uint8_t *)w, ws, rows, k, (const uint8_t *)a, as, tokens, out, os, CK_Q8_0);
+}
 
 // ---------------------------------------------------------------------------------------------
 // K-quants (q4_K, q6_K) × q8K activations. Activation block: float d; int16 bsums[16]; int8 q[256].

@@ -79,9 +79,10 @@ extension QuantFormat {
 ///
 /// Layouts (one row of k elements; all little-endian):
 /// - `f32`: k floats, a plain copy.
-/// - `q8x32` (k multiple of 32, nb = k/32 blocks): first nb pairs of floats `(d, s)`,
-///   then nb × 32 int8 quants, block after block. x ≈ d·q, q in -127...127, and
-///   s = d·Σq (used by the formats with an offset or min term). Row size nb·40 bytes.
+/// - `q8x32` (k multiple of 32, nb = k/32 blocks): nb floats d, then nb floats s, then
+///   nb × 32 int8 quants, block after block. x ≈ d·q, q in -127...127, and s = d·Σq (used by the
+///   formats with an offset or min term). Row size nb·40 bytes. Scales are kept apart from the
+///   quants so kernels can read 8 blocks' scales with one vector load.
 /// - `q8K` (k multiple of 256, nb = k/256 blocks): nb blocks of 292 bytes, each
 ///   `float d; int16 bsums[16]; int8 q[256]` where bsums[i] = Σ q[16i ..< 16i+16].
 ///

@@ -19,8 +19,8 @@ public enum ReferenceKernels {
             let quants = (dst + nb * 8).assumingMemoryBound(to: Int8.self)
             for b in 0..<nb {
                 let (d, sum) = quantizeBlock(src + b * 32, count: 32, into: quants + b * 32)
-                scales[2 * b] = d
-                scales[2 * b + 1] = d * Float(sum)
+                scales[b] = d
+                scales[nb + b] = d * Float(sum)
             }
         case .q8K:
             let nb = k / 256
@@ -236,8 +236,8 @@ public enum ReferenceKernels {
                 let (d, m) = unpackSmallBlock(format, w + b * format.blockBytes, into: q)
                 var isum: Int32 = 0
                 for j in 0..<32 { isum += q[j] * Int32(quants[b * 32 + j]) }
-                sum += d * scales[2 * b] * Float(isum)
-                if let m { sum += m * scales[2 * b + 1] }
+                sum += d * scales[b] * Float(isum)
+                if let m { sum += m * scales[nb + b] }
             }
             return sum
         }

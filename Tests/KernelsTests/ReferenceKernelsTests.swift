@@ -79,8 +79,8 @@ struct ReferenceKernelsTests {
             }
             if act == .q8x32 {
                 for b in 0..<(k / 32) {
-                    let d = row.load(fromByteOffset: 8 * b, as: Float.self)
-                    let s = row.load(fromByteOffset: 8 * b + 4, as: Float.self)
+                    let d = row.load(fromByteOffset: 4 * b, as: Float.self)
+                    let s = row.load(fromByteOffset: 4 * (k / 32 + b), as: Float.self)
                     var sum = 0
                     for j in 0..<32 { sum += Int(row.load(fromByteOffset: (k / 32) * 8 + 32 * b + j, as: Int8.self)) }
                     #expect(s == d * Float(sum))

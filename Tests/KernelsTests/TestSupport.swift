@@ -84,7 +84,7 @@ func dequantizeActivations(_ row: UnsafeRawPointer, k: Int, format: ActivationFo
     case .q8x32:
         let nb = k / 32
         return (0..<k).map { i in
-            row.load(fromByteOffset: 8 * (i / 32), as: Float.self) * Float(row.load(fromByteOffset: nb * 8 + i, as: Int8.self))
+            row.load(fromByteOffset: 4 * (i / 32), as: Float.self) * Float(row.load(fromByteOffset: nb * 8 + i, as: Int8.self))
         }
     case .q8K:
         return (0..<k).map { i in

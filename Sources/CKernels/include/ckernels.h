@@ -3,7 +3,7 @@
 // variant at start-up from ck_cpu_features().
 //
 // Layouts are documented in Sources/Kernels/QuantFormat.swift (weights: ggml's blocks;
-// activations: q8x32 = nb (d, s) float pairs then nb*32 int8; q8K = nb blocks of
+// activations: q8x32 = nb floats d, nb floats s, then nb*32 int8; q8K = nb blocks of
 // {float d; int16 bsums[16]; int8 q[256]}).
 #ifndef CKERNELS_H
 #define CKERNELS_H
