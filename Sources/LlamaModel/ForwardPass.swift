@@ -114,7 +114,7 @@ public final class ForwardPass: @unchecked Sendable {
         try validate(batch, kv: kv)
         let c = config
         let T = batch.tokenCount
-        let dim = c.dim, qDim = c.qDim, kvDim = c.kvDim, ffn = c.ffnDim, width = qkvWidth
+        let dim = c.dim, qDim = c.qDim, ffn = c.ffnDim, width = qkvWidth
 
         // Token embeddings: dequantize each token's row of token_embd into the residual stream.
         let embedding = weights.tokenEmbedding
