@@ -316,7 +316,8 @@ CK_INLINE void ck_q8x32_rows1(const uint8_t *w, size_t ws, const uint8_t *a, int
             const __m128 prod = _mm_mul_ps(dm, dsa);  // [d_w·d_a, m_w·s_a, 0, 0]
             const __m256i p = ck_q8x32_dot(wq, wu, av, kind);
             acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcastss_ps(prod), acc[r]);
-            if (kind != CK_Q8_0) accm[r] = _mm_add_ps(accm[r], prod);
+            // fma, as the multi-token tile does, so a token gets bit-identical results alone or batched.
+            if (kind != CK_Q8_0) accm[r] = _mm_fmadd_ps(dm, dsa, accm[r]);
         }
     }
     for (int r = 0; r < R; r++) {

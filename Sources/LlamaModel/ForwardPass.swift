@@ -225,14 +225,19 @@ public final class ForwardPass: @unchecked Sendable {
         batch.blockTables.withUnsafeBufferPointer { blockTables in
         batch.blockTableStarts.withUnsafeBufferPointer { tableStarts in
             let layerBase = l * kv.layerStride
-            pool.parallelFor(batch.tokenCount * kvHeads) { task in
-                let t = task / kvHeads, g = task % kvHeads
+            // Few tokens (decode): split each KV head's query group across tasks too, so both
+            // threads have work; results are the same, each query head is computed on its own.
+            let split = batch.tokenCount * kvHeads < 4 * pool.threadCount ? group : 1
+            let headsPerTask = group / split
+            pool.parallelFor(batch.tokenCount * kvHeads * split) { task in
+                let t = task / (kvHeads * split), g = (task / split) % kvHeads, part = task % split
                 let table = blockTables.baseAddress! + Int(tableStarts[Int(tokenSequence[t])])
                 let headBase = layerBase + g * headDim
+                let firstHead = g * group + part * headsPerTask
                 TransformerKernels.attention(
-                    query: qkv + t * width + g * group * headDim, queryStride: headDim,
-                    output: attention + t * c.qDim + g * group * headDim, outputStride: headDim,
-                    group: group, headDim: headDim, keys: kv.keys + headBase, values: kv.values + headBase,
+                    query: qkv + t * width + firstHead * headDim, queryStride: headDim,
+                    output: attention + t * c.qDim + firstHead * headDim, outputStride: headDim,
+                    group: headsPerTask, headDim: headDim, keys: kv.keys + headBase, values: kv.values + headBase,
                     blockTable: table, blockSize: kv.blockSize, blockStride: kv.blockStride, slotStride: kv.slotStride,
                     contextLength: Int(positions[t]) + 1, scale: scale)
             }
