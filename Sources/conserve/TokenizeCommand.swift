@@ -29,7 +29,7 @@ struct TokenizeCommand: ParsableCommand {
         let tokenizer = try Tokenizer(gguf: file)
         let ids = tokenizer.encode(text, addSpecial: bos, parseSpecial: special)
         if pieces {
-            for id in ids { print(id, tokenizer.tokenText(id).debugDescription) }
+            for id in ids { print(id, tokenizer.decode([id]).debugDescription) }
         } else {
             print("[" + ids.map(String.init).joined(separator: ", ") + "]")
         }
