@@ -25,7 +25,7 @@ struct FusedMatmul: @unchecked Sendable {
         k = first.cols
         format = first.format
         let totalRows = matrices.reduce(0) { $0 + $1.0.rows }
-        rowsPerTask = max(16, (totalRows / (threads * 8) + 15) / 16 * 16)
+        rowsPerTask = max(8, (totalRows / (threads * 24) + 7) / 8 * 8)
         var parts: [Part] = []
         var tasks = 0
         for (matrix, offset) in matrices {
