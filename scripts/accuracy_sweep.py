@@ -47,6 +47,7 @@ for prompt in prompts:
         margin = exact[0][1] - exact[1][1]
         if margin >= 0.5 and rows[len(ids) - 1 + s][0][0] != exact[0][0]: mismatched += 1
         diff = max(diff, max(abs(engine.get(t, -1e9) - lp) for t, lp in exact))
-    worst = max(worst, diff); total_mean.append(np.mean([abs(dict((int(t), lp) for t, lp in rows[len(ids) - 1 + s]).get(t, -1e9) - lp) for s, ex in enumerate(exact_steps) for t, lp in ex]))
+    worst = max(worst, diff)
+    total_mean.append(np.mean([abs(dict((int(t), lp) for t, lp in rows[len(ids) - 1 + s]).get(t, -1e9) - lp) for s, ex in enumerate(exact_steps) for t, lp in ex]))
     print(f'{diff:.4f} max |engine - exact|, {mismatched} top-token mismatches (margin >= 0.5): {prompt[-40:]!r}', flush=True)
 print(f"worst {worst:.4f} mean {np.mean(total_mean):.4f}")

@@ -22,6 +22,14 @@ public enum TransformerKernels {
         ck_add_inplace(dst, src, Int32(count))
     }
 
+    /// y[i] += Σ_j values[j] · columns[j][i] (columns: `columnCount` IEEE-half vectors `columnStride` apart),
+    /// in ascending j; y is read and written once.
+    @inline(__always)
+    public static func addColumns(_ columns: UnsafePointer<UInt16>, columnStride: Int, values: UnsafePointer<Float>,
+                                  columnCount: Int, into y: UnsafeMutablePointer<Float>, count: Int) {
+        ck_add_columns_f16(y, columns, columnStride, values, Int32(columnCount), Int32(count))
+    }
+
     /// Causal attention of one query token (its `group` query heads sharing one KV head)
     /// over the first `contextLength` positions of a paged sequence.
     @inline(__always)

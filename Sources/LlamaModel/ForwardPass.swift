@@ -22,15 +22,22 @@ public final class ForwardPass: @unchecked Sendable {
     private let hidden: UnsafeMutablePointer<Float>    // maxTokens × ffnDim
     private let quantized: UnsafeMutableRawPointer     // maxTokens × the largest activation row
     private let quantizedRowBytes: Int
-    private struct LayerJobs { let qkv, attnOutput, gateUp, down: FusedMatmul }
-    private let layerJobs: [LayerJobs]
-    private let outputJob: FusedMatmul
+    private struct LayerJobs { var qkv, attnOutput, gateUp, down: FusedMatmul }
+    private var layerJobs: [LayerJobs]
+    private var outputJob: FusedMatmul
+    private let clipped: UnsafeMutablePointer<Float>       // maxTokens × the largest matmul input, outlier channels zeroed
+    private let outlierValues: UnsafeMutablePointer<Float> // maxTokens × outlierChannelCount
+    /// Input channels per matmul computed in f32 (`OutlierChannels`); 0 turns them off.
+    public let outlierChannelCount: Int
+    /// While calibrating: per matmul, Σ|x| of each input channel.
+    private var calibration: [ObjectIdentifier: UnsafeMutablePointer<Double>]?
     /// maxLogitRows × vocabularySize, valid after a completed `run`.
     public let logits: UnsafeMutablePointer<Float>
 
     private var qkvWidth: Int { config.qDim + 2 * config.kvDim }
 
-    public init(config: ModelConfig, weights: ModelWeights, maxTokens: Int = 512, maxLogitRows: Int = 64, threads: Int) throws(ModelError) {
+    public init(config: ModelConfig, weights: ModelWeights, maxTokens: Int = 512, maxLogitRows: Int = 64, threads: Int,
+                outlierChannels: Int = 16) throws(ModelError) {
         guard maxTokens > 0, maxLogitRows > 0 else { throw .invalidShape("maxTokens and maxLogitRows must be positive") }
         self.config = config
         self.weights = weights
@@ -68,10 +75,52 @@ public final class ForwardPass: @unchecked Sendable {
         }
         layerJobs = jobs
         outputJob = try FusedMatmul([(weights.output, 0)], threads: n)
+        outlierChannelCount = max(0, min(outlierChannels, config.dim))
+        clipped = floats(maxTokens * max(config.dim, config.qDim, config.ffnDim))
+        outlierValues = floats(maxTokens * max(outlierChannelCount, 1))
+        if outlierChannelCount > 0 { try calibrate() }
+    }
+
+    /// Finds each matmul's outlier input channels: runs a fixed, seeded sequence of tokens
+    /// through the model, ranks every matmul's input channels by mean magnitude, and keeps the
+    /// largest `outlierChannelCount` (see `OutlierChannels`). Deterministic, so every run of
+    /// the same model computes identically.
+    private func calibrate() throws(ModelError) {
+        let tokenCount = min(64, maxTokens)
+        var seed: UInt64 = 0x5EED
+        var tokens: [Int32] = []
+        for _ in 0 ..< tokenCount {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            tokens.append(Int32((seed >> 33) % UInt64(config.vocabularySize)))
+        }
+        var jobs = layerJobs.flatMap { [$0.qkv, $0.attnOutput, $0.gateUp, $0.down] } + [outputJob]
+        var sums: [ObjectIdentifier: UnsafeMutablePointer<Double>] = [:]
+        for job in jobs {
+            let p = UnsafeMutablePointer<Double>.allocate(capacity: job.k)
+            p.initialize(repeating: 0, count: job.k)
+            sums[job.identity] = p
+        }
+        defer { for p in sums.values { p.deallocate() } }
+        calibration = sums
+        let kv = KVPool(config: config, blockCount: (tokenCount + 15) / 16)
+        var batch = ForwardBatch()
+        batch.add(tokens: tokens, startPosition: 0, blockTable: (0 ..< Int32(kv.blockCount)), logits: .last)
+        try run(batch, kv: kv)
+        calibration = nil
+        for i in jobs.indices {
+            let sum = sums[jobs[i].identity]!
+            let ranked = (0 ..< jobs[i].k).sorted { sum[$0] > sum[$1] || (sum[$0] == sum[$1] && $0 < $1) }
+            let channels = ranked.prefix(outlierChannelCount).sorted().map { Int32($0) }
+            jobs[i].outliers = OutlierChannels(channels: channels, job: jobs[i])
+        }
+        for l in layerJobs.indices {
+            layerJobs[l] = LayerJobs(qkv: jobs[4 * l], attnOutput: jobs[4 * l + 1], gateUp: jobs[4 * l + 2], down: jobs[4 * l + 3])
+        }
+        outputJob = jobs[jobs.count - 1]
     }
 
     deinit {
-        for p in [x, xb, qkv, attention, gateUp, hidden, logits] { p.deallocate() }
+        for p in [x, xb, qkv, attention, gateUp, hidden, logits, clipped, outlierValues] { p.deallocate() }
         quantized.deallocate()
     }
 
@@ -248,10 +297,33 @@ public final class ForwardPass: @unchecked Sendable {
     private func matmul(_ job: FusedMatmul, input: UnsafeMutablePointer<Float>, inputStride: Int,
                         tokens: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
         let rowBytes = job.activationRowBytes, k = job.k, format = job.format, q = quantized
-        forEachTokenChunk(tokens) { range in
-            for t in range { Kernels.quantizeActivations(input + t * inputStride, k: k, for: format, into: q + t * rowBytes) }
+        if let sums = calibration?[job.identity] {
+            for t in 0 ..< tokens { for i in 0 ..< k { sums[i] += Double(abs(input[t * inputStride + i])) } }
         }
-        job.run(activations: q, tokens: tokens, output: output, outputStride: outputStride, pool: pool)
+        let clipped = clipped, values = outlierValues
+        if let channels = job.outliers?.channels {
+            // Outlier channels go to the f32 path; the rest is quantized without them.
+            let n = channels.count
+            forEachTokenChunk(tokens) { range in
+                channels.withUnsafeBufferPointer { channels in
+                    for t in range {
+                        let row = clipped + t * k
+                        row.update(from: input + t * inputStride, count: k)
+                        for j in 0 ..< n {
+                            let s = Int(channels[j])
+                            values[t * n + j] = row[s]
+                            row[s] = 0
+                        }
+                        Kernels.quantizeActivations(row, k: k, for: format, into: q + t * rowBytes)
+                    }
+                }
+            }
+        } else {
+            forEachTokenChunk(tokens) { range in
+                for t in range { Kernels.quantizeActivations(input + t * inputStride, k: k, for: format, into: q + t * rowBytes) }
+            }
+        }
+        job.run(activations: q, tokens: tokens, output: output, outputStride: outputStride, outlierValues: values, pool: pool)
     }
 
     /// Runs `body` over chunks of the token range on the pool (inline when the batch is small).

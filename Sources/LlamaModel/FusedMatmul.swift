@@ -4,6 +4,12 @@ import Kernels
 /// one parallel job: the input is quantized once, and row ranges of every matrix are handed
 /// out as tasks. Built once at load, so a step only reads it.
 struct FusedMatmul: @unchecked Sendable {
+    /// Found by calibration; nil until then (and for jobs without outliers).
+    var outliers: OutlierChannels?
+    /// Tells jobs apart during calibration.
+    private let token = Token()
+    var identity: ObjectIdentifier { ObjectIdentifier(token) }
+    private final class Token {}
     struct Part {
         let matrix: WeightMatrix
         /// Column of the output row where this matrix's results go.
@@ -39,9 +45,14 @@ struct FusedMatmul: @unchecked Sendable {
         taskCount = tasks
     }
 
-    /// Computes `output[t][offset + r] = W[r] · activations[t]` for every part, on the pool.
-    func run(activations: UnsafeRawPointer, tokens: Int, output: UnsafeMutablePointer<Float>, outputStride: Int, pool: ThreadPool) {
+    /// Computes `output[t][offset + r] = W[r] · activations[t]` for every part, on the pool,
+    /// then adds the outlier channels' exact contribution (`outlierValues`: per token, one
+    /// value per channel of `outliers`).
+    func run(activations: UnsafeRawPointer, tokens: Int, output: UnsafeMutablePointer<Float>, outputStride: Int,
+             outlierValues: UnsafePointer<Float>, pool: ThreadPool) {
         let rowBytes = activationRowBytes
+        let outliers = outliers
+        let channelCount = outliers?.channels.count ?? 0
         parts.withUnsafeBufferPointer { parts in
             pool.parallelFor(taskCount) { task in
                 var i = parts.count - 1
@@ -52,6 +63,13 @@ struct FusedMatmul: @unchecked Sendable {
                 Kernels.matmul(part.matrix.format, weights: part.matrix.data, rows: rowStart ..< rowEnd, k: k,
                                activations: activations, activationRowBytes: rowBytes, tokens: tokens,
                                out: output + part.outputOffset, outStride: outputStride)
+                if let outliers {
+                    for t in 0 ..< tokens {
+                        outliers.addContribution(part: i, rows: rowStart ..< rowEnd, matrixRows: part.matrix.rows,
+                                                 values: outlierValues + t * channelCount,
+                                                 into: output + t * outputStride + part.outputOffset)
+                    }
+                }
             }
         }
     }

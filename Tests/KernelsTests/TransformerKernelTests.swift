@@ -97,3 +97,35 @@ struct TransformerKernelTests {
         #expect(abs(Double(v[0]) - cos(3.0)) < 1e-5 && abs(Double(v[2]) - cos(angle1)) < 1e-5)
     }
 }
+
+@Suite("Single weights and column sums")
+struct WeightElementTests {
+    @Test("Kernels.weight equals the dequantized row", arguments: QuantFormat.allCases)
+    func weightMatchesDequantize(format: QuantFormat) {
+        var rng = SplitMix64(seed: UInt64(format.rawValue) + 4242)
+        let k = format.blockElements == 256 ? 512 : 96
+        let w = randomWeights(format, rows: 2, k: k, rng: &rng)
+        var row = [Float](repeating: 0, count: k)
+        w.withUnsafeBytes { p in
+            let second = p.baseAddress! + format.rowBytes(k)
+            row.withUnsafeMutableBufferPointer { ReferenceKernels.dequantize(format, second, into: $0.baseAddress!, count: k) }
+            for i in 0 ..< k { #expect(Kernels.weight(format, row: second, index: i) == row[i], "\(format.name) element \(i)") }
+        }
+    }
+
+    @Test("addColumns adds half-precision columns in order", arguments: [1, 8, 13, 64])
+    func addColumns(count: Int) {
+        var rng = SplitMix64(seed: UInt64(count))
+        let columns = 5
+        let values = randomActivations(count: columns, rng: &rng)
+        let halves = (0 ..< columns * count).map { _ in HalfFloat.fromFloat(rng.gaussian()) }
+        let y = randomActivations(count: count, rng: &rng)
+        var fast = y
+        TransformerKernels.addColumns(halves, columnStride: count, values: values, columnCount: columns, into: &fast, count: count)
+        for i in 0 ..< count {
+            var expected = Double(y[i])
+            for j in 0 ..< columns { expected += Double(values[j]) * Double(HalfFloat.toFloat(halves[j * count + i])) }
+            #expect(abs(Double(fast[i]) - expected) <= 1e-5 * max(1, abs(expected)))
+        }
+    }
+}

@@ -17,6 +17,10 @@ void ck_rms_norm(const float *src, const float *weight, float *dst, int n, float
 /// dst[i] += src[i]
 void ck_add_inplace(float *dst, const float *src, int n);
 
+/// y[i] += Σ_j values[j] * float(columns[j * column_stride + i]) for i < n, j < n_columns in
+/// ascending j (IEEE half-precision columns): y is read and written once.
+void ck_add_columns_f16(float *y, const uint16_t *columns, size_t column_stride, const float *values, int n_columns, int n);
+
 /// Causal attention of one query token over a paged KV sequence, for one KV head and the
 /// `n_group` query heads that share it (grouped-query attention).
 ///
