@@ -1,6 +1,20 @@
 import Foundation
 import Synchronization
 
+/// Work for `ThreadPool.run`: `run(i)` for each task index. A class the caller keeps and
+/// refills between dispatches, so handing work to the pool allocates nothing (a closure
+/// would have to be boxed to reach the other threads).
+public protocol ParallelTask: AnyObject {
+    func run(_ index: Int)
+}
+
+/// Adapts a closure to `ParallelTask`, for callers off the hot path.
+private final class ClosureTask: ParallelTask {
+    let body: (Int) -> Void
+    init(_ body: @escaping (Int) -> Void) { self.body = body }
+    func run(_ index: Int) { body(index) }
+}
+
 /// A persistent pool of worker threads for the forward pass.
 ///
 /// `parallelFor` publishes a job by bumping a generation number; threads claim task indices
@@ -26,14 +40,17 @@ public final class ThreadPool: @unchecked Sendable {
 
     // Written by the caller before the generation is published (release); read by a thread
     // only after it has claimed a task of that generation (acquire), and the caller does not
-    // replace it until every claimed task has completed.
-    private nonisolated(unsafe) var job: ((Int) -> Void)?
+    // replace it until every claimed task has completed. unowned(unsafe): the caller keeps the
+    // task alive for the whole dispatch, and no reference counting happens on the hot path.
+    private nonisolated(unsafe) unowned(unsafe) var current: ParallelTask
+    private let idle: ParallelTask = ClosureTask { _ in }
 
     /// Spin iterations before an idle worker goes to sleep (on the order of 100 µs).
     private let spinLimit = 100_000
 
     public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
         threadCount = max(1, threads)
+        current = idle
         liveWorkers.store(threadCount - 1, ordering: .relaxed)
         for index in 1 ..< threadCount {
             // unowned(unsafe): deinit waits for every worker to leave its loop before memory goes.
@@ -55,30 +72,34 @@ public final class ThreadPool: @unchecked Sendable {
         while liveWorkers.load(ordering: .acquiring) > 0 {}
     }
 
-    /// Runs `body(i)` for every `i` in `0..<count` across the pool and returns when all are done.
-    /// Bodies must touch disjoint memory. Not reentrant: one caller at a time.
-    public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+    /// Runs `task.run(i)` for every `i` in `0..<count` across the pool and returns when all
+    /// are done. Tasks must touch disjoint memory. Not reentrant: one caller at a time.
+    public func run(_ count: Int, _ task: some ParallelTask) {
         guard count > 0 else { return }
         if threadCount == 1 || count == 1 {
-            for i in 0 ..< count { body(i) }
+            for i in 0 ..< count { task.run(i) }
             return
         }
         precondition(count < 1 << 32)
-        withoutActuallyEscaping(body) { body in
-            job = body
-            taskCount.store(count, ordering: .relaxed)
-            completed.store(0, ordering: .relaxed)
-            generation += 1
-            state.store(generation << 32, ordering: .sequentiallyConsistent)
-            if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-                wakeup.lock()
-                wakeup.broadcast()
-                wakeup.unlock()
-            }
-            runTasks(of: generation)
-            while completed.load(ordering: .acquiring) < count {}
-            job = nil
+        current = task
+        taskCount.store(count, ordering: .relaxed)
+        completed.store(0, ordering: .relaxed)
+        generation += 1
+        state.store(generation << 32, ordering: .sequentiallyConsistent)
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+            wakeup.lock()
+            wakeup.broadcast()
+            wakeup.unlock()
         }
+        runTasks(of: generation)
+        while completed.load(ordering: .acquiring) < count {}
+        current = idle
+    }
+
+    /// Runs `body(i)` for every `i` in `0..<count` across the pool. Boxes the closure (one
+    /// allocation per call); hot paths use `run(_:_:)` with a reusable task instead.
+    public func parallelFor(_ count: Int, _ body: @escaping (Int) -> Void) {
+        run(count, ClosureTask(body))
     }
 
     /// Claims and runs tasks of `generation` until none are left (or the job has moved on).
@@ -94,7 +115,7 @@ public final class ThreadPool: @unchecked Sendable {
                 if exchanged { break }
                 current = original
             }
-            job!(Int(current & 0xFFFF_FFFF))
+            self.current.run(Int(current & 0xFFFF_FFFF))
             completed.add(1, ordering: .releasing)
         }
     }

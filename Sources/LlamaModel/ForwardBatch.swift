@@ -42,20 +42,32 @@ public struct ForwardBatch: Sendable {
     /// Adds `tokens` of one sequence at positions `startPosition...`; the block table must
     /// cover every position up to the last of them. Returns the index of the first logits
     /// row this sequence gets (meaningful when `logits` is not `.none`).
-    @discardableResult
+    ///
+    /// Inlinable so it is specialized for the caller's collections: iterating a collection
+    /// through the unspecialized generic path allocates, and a step must not.
+    @inlinable @discardableResult
     public mutating func add<T: Collection<Int32>, B: Collection<Int32>>(
         tokens newTokens: T, startPosition: Int, blockTable: B, logits: Logits = .last
     ) -> Int {
+        appendSequence(tokenCount: newTokens.count, startPosition: startPosition, tableCount: blockTable.count, logits: logits,
+                       tokens: { emit in for token in newTokens { emit(token) } },
+                       blocks: { emit in for block in blockTable { emit(block) } })
+    }
+
+    @usableFromInline
+    mutating func appendSequence(tokenCount: Int, startPosition: Int, tableCount: Int, logits: Logits,
+                                 tokens forEachToken: ((Int32) -> Void) -> Void,
+                                 blocks forEachBlock: ((Int32) -> Void) -> Void) -> Int {
         let sequence = Int32(sequenceStarts.count)
         let first = tokens.count
         let firstLogitRow = logitTokens.count
         sequenceStarts.append(Int32(first))
-        sequenceCounts.append(Int32(newTokens.count))
+        sequenceCounts.append(Int32(tokenCount))
         blockTableStarts.append(Int32(blockTables.count))
-        blockTableCounts.append(Int32(blockTable.count))
-        blockTables.append(contentsOf: blockTable)
+        blockTableCounts.append(Int32(tableCount))
+        forEachBlock { blockTables.append($0) }
         var position = Int32(startPosition)
-        for token in newTokens {
+        forEachToken { token in
             tokens.append(token)
             positions.append(position)
             tokenSequence.append(sequence)
@@ -63,7 +75,7 @@ public struct ForwardBatch: Sendable {
         }
         switch logits {
         case .none: break
-        case .last: if !newTokens.isEmpty { logitTokens.append(Int32(tokens.count - 1)) }
+        case .last: if tokenCount > 0 { logitTokens.append(Int32(tokens.count - 1)) }
         case .all: for t in first ..< tokens.count { logitTokens.append(Int32(t)) }
         }
         return firstLogitRow

@@ -12,6 +12,8 @@ public final class ForwardPass: @unchecked Sendable {
     public let maxLogitRows: Int
     public let pool: ThreadPool
     private let rope: RopeTable
+    private let matmulTask = MatmulTask()
+    private let attentionTask = AttentionTask()
 
     // Scratch, one row per token.
     private let x: UnsafeMutablePointer<Float>         // maxTokens × dim: the residual stream
@@ -267,29 +269,20 @@ public final class ForwardPass: @unchecked Sendable {
     }
 
     private func attend(layer l: Int, batch: ForwardBatch, kv: KVPool) {
-        let c = config, width = qkvWidth, headDim = c.headDim, group = c.groupSize, kvHeads = c.kvHeadCount
-        let scale = 1 / Float(headDim).squareRoot()
+        let kvHeads = config.kvHeadCount
+        // Few tokens (decode): split each KV head's query group across tasks too, so both
+        // threads have work; results are the same, each query head is computed on its own.
+        let split = batch.tokenCount * kvHeads < 4 * pool.threadCount ? config.groupSize : 1
+        let qkv = qkv, attention = attention
         batch.positions.withUnsafeBufferPointer { positions in
         batch.tokenSequence.withUnsafeBufferPointer { tokenSequence in
         batch.blockTables.withUnsafeBufferPointer { blockTables in
         batch.blockTableStarts.withUnsafeBufferPointer { tableStarts in
-            let layerBase = l * kv.layerStride
-            // Few tokens (decode): split each KV head's query group across tasks too, so both
-            // threads have work; results are the same, each query head is computed on its own.
-            let split = batch.tokenCount * kvHeads < 4 * pool.threadCount ? group : 1
-            let headsPerTask = group / split
-            pool.parallelFor(batch.tokenCount * kvHeads * split) { task in
-                let t = task / (kvHeads * split), g = (task / split) % kvHeads, part = task % split
-                let table = blockTables.baseAddress! + Int(tableStarts[Int(tokenSequence[t])])
-                let headBase = layerBase + g * headDim
-                let firstHead = g * group + part * headsPerTask
-                TransformerKernels.attention(
-                    query: qkv + t * width + firstHead * headDim, queryStride: headDim,
-                    output: attention + t * c.qDim + firstHead * headDim, outputStride: headDim,
-                    group: headsPerTask, headDim: headDim, keys: kv.keys + headBase, values: kv.values + headBase,
-                    blockTable: table, blockSize: kv.blockSize, blockStride: kv.blockStride, slotStride: kv.slotStride,
-                    contextLength: Int(positions[t]) + 1, scale: scale)
-            }
+            let task = attentionTask
+            task.set(config: config, kv: kv, layer: l, split: split, qkv: qkv, output: attention,
+                     positions: positions.baseAddress!, tokenSequence: tokenSequence.baseAddress!,
+                     blockTables: blockTables.baseAddress!, tableStarts: tableStarts.baseAddress!)
+            pool.run(batch.tokenCount * kvHeads * split, task)
         }}}}
     }
 
@@ -323,15 +316,22 @@ public final class ForwardPass: @unchecked Sendable {
                 for t in range { Kernels.quantizeActivations(input + t * inputStride, k: k, for: format, into: q + t * rowBytes) }
             }
         }
-        job.run(activations: q, tokens: tokens, output: output, outputStride: outputStride, outlierValues: values, pool: pool)
+        let task = matmulTask
+        task.job = job
+        task.activations = UnsafeRawPointer(q)
+        task.tokens = tokens
+        task.output = output
+        task.outputStride = outputStride
+        task.outlierValues = UnsafePointer(values)
+        pool.run(job.taskCount, task)
+        task.job = nil
     }
 
-    /// Runs `body` over chunks of the token range on the pool (inline when the batch is small).
+    /// Runs `body` over the token range on the calling thread. These stages (norms, RoPE,
+    /// quantization) are a few percent of a step; running them inline keeps a step free of
+    /// allocation, which handing a closure to other threads would cost.
+    @inline(__always)
     private func forEachTokenChunk(_ tokens: Int, _ body: (Range<Int>) -> Void) {
-        let chunk = 16
-        if tokens <= chunk { body(0 ..< tokens); return }
-        pool.parallelFor((tokens + chunk - 1) / chunk) { i in
-            body(i * chunk ..< min((i + 1) * chunk, tokens))
-        }
+        body(0 ..< tokens)
     }
 }

@@ -45,32 +45,43 @@ struct FusedMatmul: @unchecked Sendable {
         taskCount = tasks
     }
 
-    /// Computes `output[t][offset + r] = W[r] · activations[t]` for every part, on the pool,
-    /// then adds the outlier channels' exact contribution (`outlierValues`: per token, one
-    /// value per channel of `outliers`).
-    func run(activations: UnsafeRawPointer, tokens: Int, output: UnsafeMutablePointer<Float>, outputStride: Int,
-             outlierValues: UnsafePointer<Float>, pool: ThreadPool) {
-        let rowBytes = activationRowBytes
-        let outliers = outliers
-        let channelCount = outliers?.channels.count ?? 0
-        parts.withUnsafeBufferPointer { parts in
-            pool.parallelFor(taskCount) { task in
-                var i = parts.count - 1
-                while task < parts[i].firstTask { i -= 1 }
-                let part = parts[i]
-                let rowStart = (task - part.firstTask) * rowsPerTask
-                let rowEnd = min(rowStart + rowsPerTask, part.matrix.rows)
-                Kernels.matmul(part.matrix.format, weights: part.matrix.data, rows: rowStart ..< rowEnd, k: k,
-                               activations: activations, activationRowBytes: rowBytes, tokens: tokens,
-                               out: output + part.outputOffset, outStride: outputStride)
-                if let outliers {
-                    for t in 0 ..< tokens {
-                        outliers.addContribution(part: i, rows: rowStart ..< rowEnd, matrixRows: part.matrix.rows,
-                                                 values: outlierValues + t * channelCount,
-                                                 into: output + t * outputStride + part.outputOffset)
-                    }
-                }
+    /// Task `task` of the job: one row range of one part, `output[t][offset + r] = W[r] ·
+    /// activations[t]`, plus the outlier channels' exact contribution (`outlierValues`: per
+    /// token, one value per channel of `outliers`).
+    @inline(__always)
+    func run(task: Int, activations: UnsafeRawPointer, tokens: Int, output: UnsafeMutablePointer<Float>, outputStride: Int,
+             outlierValues: UnsafePointer<Float>) {
+        var i = parts.count - 1
+        while task < parts[i].firstTask { i -= 1 }
+        let part = parts[i]
+        let rowStart = (task - part.firstTask) * rowsPerTask
+        let rowEnd = min(rowStart + rowsPerTask, part.matrix.rows)
+        Kernels.matmul(part.matrix.format, weights: part.matrix.data, rows: rowStart ..< rowEnd, k: k,
+                       activations: activations, activationRowBytes: activationRowBytes, tokens: tokens,
+                       out: output + part.outputOffset, outStride: outputStride)
+        if let outliers {
+            let channelCount = outliers.channels.count
+            for t in 0 ..< tokens {
+                outliers.addContribution(part: i, rows: rowStart ..< rowEnd, matrixRows: part.matrix.rows,
+                                         values: outlierValues + t * channelCount,
+                                         into: output + t * outputStride + part.outputOffset)
             }
         }
+    }
+}
+
+/// A `FusedMatmul` dispatch, refilled for every matmul of a step (see `ParallelTask`).
+final class MatmulTask: ParallelTask, @unchecked Sendable {
+    var job: FusedMatmul?
+    var activations: UnsafeRawPointer?
+    var tokens = 0
+    var output: UnsafeMutablePointer<Float>?
+    var outputStride = 0
+    var outlierValues: UnsafePointer<Float>?
+
+    func run(_ index: Int) {
+        job.unsafelyUnwrapped.run(task: index, activations: activations.unsafelyUnwrapped, tokens: tokens,
+                                  output: output.unsafelyUnwrapped, outputStride: outputStride,
+                                  outlierValues: outlierValues.unsafelyUnwrapped)
     }
 }
