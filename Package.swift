@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .target(
@@ -23,7 +24,7 @@ let package = Package(
         ),
         .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: hotLoopSettings),
         .target(name: "GGUF"),
-        .target(name: "Tokenization", dependencies: ["GGUF"]),
+        .target(name: "Tokenization", dependencies: ["GGUF", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "LlamaModel", dependencies: ["Kernels", "GGUF"], swiftSettings: hotLoopSettings),
         .executableTarget(
             name: "conserve",

@@ -1,3 +1,4 @@
+import HeapModule
 /// Byte-level BPE on one pre-tokenized word. Works on token ids, never strings: each byte
 /// starts as the token that spells it, and the merge table maps an adjacent id pair to its rank
 /// and the id of the merged token. The lowest-ranked adjacent pair is merged first (leftmost
@@ -20,7 +21,7 @@ struct BytePairMerger: Sendable {
         var prev: [Int32] = []
         var pairRank: [Int32] = []
         var pairMerged: [Int32] = []
-        var heap: [UInt64] = [] // rank << 32 | left index: smallest rank, then leftmost, on top
+        var heap = Heap<UInt64>() // rank << 32 | left index: smallest rank, then leftmost, first out
     }
 
     private static let noPair: Int32 = -1
@@ -36,7 +37,7 @@ struct BytePairMerger: Sendable {
         scratch.ids.removeAll(keepingCapacity: true)
         scratch.next.removeAll(keepingCapacity: true)
         scratch.prev.removeAll(keepingCapacity: true)
-        scratch.heap.removeAll(keepingCapacity: true)
+        scratch.heap.removeAll { _ in true } // keeps its storage
         for i in 0..<n {
             scratch.ids.append(byteTokens[Int(word[i])])
             scratch.prev.append(Int32(i - 1))
@@ -50,7 +51,7 @@ struct BytePairMerger: Sendable {
 
         for i in 0..<(n - 1) { setPair(Int32(i), &scratch) }
 
-        while let top = popMin(&scratch.heap) {
+        while let top = scratch.heap.popMin() {
             let rank = Int32(truncatingIfNeeded: top >> 32)
             let left = Int(truncatingIfNeeded: top & 0xFFFF_FFFF)
             // Stale entry: the pair at `left` changed since it was pushed (a different rank),
@@ -91,40 +92,6 @@ struct BytePairMerger: Sendable {
         let rank = Int32(truncatingIfNeeded: found >> 32)
         scratch.pairRank[l] = rank
         scratch.pairMerged[l] = Int32(truncatingIfNeeded: found & 0xFFFF_FFFF)
-        pushHeap(&scratch.heap, UInt64(UInt32(rank)) << 32 | UInt64(UInt32(left)))
+        scratch.heap.insert(UInt64(UInt32(rank)) << 32 | UInt64(UInt32(left)))
     }
-}
-
-// A binary min-heap over UInt64 keys, in a plain array.
-
-@inline(__always)
-func pushHeap(_ heap: inout [UInt64], _ key: UInt64) {
-    heap.append(key)
-    var i = heap.count - 1
-    while i > 0 {
-        let parent = (i - 1) / 2
-        if heap[parent] <= key { break }
-        heap[i] = heap[parent]
-        i = parent
-    }
-    heap[i] = key
-}
-
-@inline(__always)
-func popMin(_ heap: inout [UInt64]) -> UInt64? {
-    guard let last = heap.popLast() else { return nil }
-    guard !heap.isEmpty else { return last }
-    let top = heap[0]
-    let n = heap.count
-    var i = 0
-    while true {
-        var child = 2 * i + 1
-        if child >= n { break }
-        if child + 1 < n && heap[child + 1] < heap[child] { child += 1 }
-        if heap[child] >= last { break }
-        heap[i] = heap[child]
-        i = child
-    }
-    heap[i] = last
-    return top
 }

@@ -1,3 +1,4 @@
+import HeapModule
 /// SentencePiece BPE on one fragment of text (spaces already escaped as `▁`): start from UTF-8
 /// characters and repeatedly merge the adjacent pair whose concatenation is the vocabulary
 /// piece with the highest score (leftmost on ties). Characters no piece covers fall back to
@@ -10,15 +11,15 @@ struct SentencePieceMerger: Sendable {
     let byteTokens: [Int32]
     let unknownID: Int32?
 
-    private struct Candidate {
+    private struct Candidate: Comparable {
         var score: Float
         var left: Int32
         var right: Int32
         var length: Int32
 
-        /// Heap order: higher score first, then the leftmost.
-        func before(_ other: Candidate) -> Bool {
-            score > other.score || (score == other.score && left < other.left)
+        /// Heap order (`popMin` first): higher score first, then the leftmost.
+        static func < (a: Candidate, b: Candidate) -> Bool {
+            a.score > b.score || (a.score == b.score && a.left < b.left)
         }
     }
 
@@ -39,16 +40,16 @@ struct SentencePieceMerger: Sendable {
             next.append(i + 1 < count ? Int32(i + 1) : -1)
         }
 
-        var heap: [Candidate] = []
+        var heap = Heap<Candidate>()
         func tryAdd(_ left: Int32, _ right: Int32) {
             guard left >= 0, right >= 0 else { return }
             let s = Int(start[Int(left)]), n = Int(length[Int(left)] + length[Int(right)])
             guard let id = pieceIDs[Array(text[s..<(s + n)])] else { return }
-            push(&heap, Candidate(score: scores[Int(id)], left: left, right: right, length: Int32(n)))
+            heap.insert(Candidate(score: scores[Int(id)], left: left, right: right, length: Int32(n)))
         }
         for i in 1..<max(count, 1) { tryAdd(Int32(i - 1), Int32(i)) }
 
-        while let best = pop(&heap) {
+        while let best = heap.popMin() {
             let l = Int(best.left), r = Int(best.right)
             // Stale: one side was merged into something else since this pair was seen.
             guard length[l] > 0, length[r] > 0, next[l] == best.right,
@@ -78,35 +79,5 @@ struct SentencePieceMerger: Sendable {
             }
             i = next[Int(i)]
         }
-    }
-
-    private func push(_ heap: inout [Candidate], _ c: Candidate) {
-        heap.append(c)
-        var i = heap.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard c.before(heap[parent]) else { break }
-            heap[i] = heap[parent]
-            i = parent
-        }
-        heap[i] = c
-    }
-
-    private func pop(_ heap: inout [Candidate]) -> Candidate? {
-        guard let last = heap.popLast() else { return nil }
-        guard !heap.isEmpty else { return last }
-        let top = heap[0]
-        let n = heap.count
-        var i = 0
-        while true {
-            var child = 2 * i + 1
-            if child >= n { break }
-            if child + 1 < n && heap[child + 1].before(heap[child]) { child += 1 }
-            guard heap[child].before(last) else { break }
-            heap[i] = heap[child]
-            i = child
-        }
-        heap[i] = last
-        return top
     }
 }
