@@ -8,16 +8,14 @@ public protocol ParallelTask: AnyObject {
     func run(_ index: Int)
 }
 
-/// Adapts a closure to `ParallelTask`, for callers off the hot path.
-private final class ClosureTask: ParallelTask {
-    let body: (Int) -> Void
-    init(_ body: @escaping (Int) -> Void) { self.body = body }
-    func run(_ index: Int) { body(index) }
+/// What the pool points at between dispatches.
+private final class IdleTask: ParallelTask {
+    func run(_ index: Int) {}
 }
 
 /// A persistent pool of worker threads for the forward pass.
 ///
-/// `parallelFor` publishes a job by bumping a generation number; threads claim task indices
+/// `run` publishes a job by bumping a generation number; threads claim task indices
 /// from one atomic word that holds (generation, next task), so a thread that shows up late
 /// can never claim a task of a job that has moved on, and the caller waits only for claimed
 /// tasks to finish, not for every worker to check in. If a worker is descheduled (the
@@ -43,7 +41,7 @@ public final class ThreadPool: @unchecked Sendable {
     // replace it until every claimed task has completed. unowned(unsafe): the caller keeps the
     // task alive for the whole dispatch, and no reference counting happens on the hot path.
     private nonisolated(unsafe) unowned(unsafe) var current: ParallelTask
-    private let idle: ParallelTask = ClosureTask { _ in }
+    private let idle: ParallelTask = IdleTask()
 
     /// Spin iterations before an idle worker goes to sleep (on the order of 100 µs).
     private let spinLimit = 100_000
@@ -94,12 +92,6 @@ public final class ThreadPool: @unchecked Sendable {
         runTasks(of: generation)
         while completed.load(ordering: .acquiring) < count {}
         current = idle
-    }
-
-    /// Runs `body(i)` for every `i` in `0..<count` across the pool. Boxes the closure (one
-    /// allocation per call); hot paths use `run(_:_:)` with a reusable task instead.
-    public func parallelFor(_ count: Int, _ body: @escaping (Int) -> Void) {
-        run(count, ClosureTask(body))
     }
 
     /// Claims and runs tasks of `generation` until none are left (or the job has moved on).
