@@ -26,10 +26,15 @@ let package = Package(
         .target(name: "GGUF"),
         .target(name: "Tokenization", dependencies: ["GGUF", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "LlamaModel", dependencies: ["Kernels", "GGUF"], swiftSettings: hotLoopSettings),
+        .target(name: "Scheduling", dependencies: [
+            .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "HeapModule", package: "swift-collections"),
+        ]),
+        .target(name: "Engine", dependencies: ["Scheduling", "LlamaModel", "Tokenization", "Kernels", "GGUF"]),
         .executableTarget(
             name: "conserve",
             dependencies: [
-                "Kernels", "GGUF", "Tokenization", "LlamaModel",
+                "Kernels", "GGUF", "Tokenization", "LlamaModel", "Scheduling", "Engine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -37,5 +42,7 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "GGUF", "LlamaModel"], exclude: ["Fixtures"]),
         .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "Kernels", "GGUF", "Tokenization"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Scheduling", "LlamaModel", "Tokenization"]),
     ]
 )
