@@ -1,0 +1,145 @@
+/// Decides, step by step, which tokens of which requests run, under a policy (DESIGN §4–§5).
+///
+/// Pure: no clock, threads, I/O or tensors. `schedule(now:)` returns a plan; the caller has an
+/// `Executor` carry it out and hands the result to `update(_:with:now:)`. One owner calls it
+/// from one thread.
+public final class Scheduler {
+    public let configuration: SchedulerConfiguration
+    public var policy: SchedulingPolicy { configuration.policy }
+    public internal(set) var kv: KVCacheManager
+    public internal(set) var checkpoints: CheckpointLedger
+    public internal(set) var counters = SchedulerCounters()
+
+    var requests: [RequestID: ScheduledRequest] = [:]
+    /// Waiting, paused and preempted requests, in queue order (`queuedBefore`).
+    var waiting: [ScheduledRequest] = []
+    /// Admitted requests, in admission order.
+    var running: [ScheduledRequest] = []
+    var stepCount: UInt64 = 0
+    var nextSequenceNumber: UInt64 = 0
+    var pauseClock: UInt64 = 0
+
+    public init(_ configuration: SchedulerConfiguration) {
+        precondition(configuration.maxNumBatchedTokens > 0 && configuration.maxNumSequences > 0)
+        self.configuration = configuration
+        kv = KVCacheManager(blockCount: configuration.blockCount, blockSize: configuration.blockSize,
+                            prefixCaching: configuration.prefixCaching)
+        checkpoints = CheckpointLedger(slotCount: configuration.checkpointSlots)
+    }
+
+    // MARK: - Requests in and out
+
+    /// Queues a request. Rejects what could never run: an empty prompt, prompt plus
+    /// `maxTokens` beyond the context or beyond the whole KV cache.
+    public func add(id: RequestID, serviceClass: ServiceClass, prompt: [Int32], stopRules: TokenStopRules,
+                    arrival: Double) throws(SchedulingError) {
+        guard !prompt.isEmpty else { throw .emptyPrompt }
+        guard stopRules.maxTokens >= 0 else { throw .invalidMaxTokens(stopRules.maxTokens) }
+        guard requests[id] == nil else { throw .duplicateID(id) }
+        let total = prompt.count + stopRules.maxTokens
+        guard total <= configuration.maxModelLength else {
+            throw .exceedsContext(promptTokens: prompt.count, maxTokens: stopRules.maxTokens, context: configuration.maxModelLength)
+        }
+        let capacity = configuration.blockCount * configuration.blockSize
+        guard total <= capacity else { throw .exceedsKVCache(tokens: total, capacity: capacity) }
+        let request = ScheduledRequest(id: id, serviceClass: serviceClass, prompt: prompt, stopRules: stopRules,
+                                       arrival: arrival, sequenceNumber: nextSequenceNumber)
+        nextSequenceNumber += 1
+        requests[id] = request
+        enqueue(request)
+    }
+
+    /// Drops a request wherever it is, freeing its KV blocks and checkpoint slots.
+    @discardableResult
+    public func cancel(_ id: RequestID) -> Bool {
+        guard let request = requests[id] else { return false }
+        retire(request, as: .cancelled)
+        return true
+    }
+
+    /// Ends a request for a reason the scheduler cannot see (a stop string matched on text).
+    @discardableResult
+    public func finish(_ id: RequestID, reason: FinishReason) -> Bool {
+        guard let request = requests[id] else { return false }
+        retire(request, as: .finished(reason))
+        return true
+    }
+
+    public func request(_ id: RequestID) -> ScheduledRequest? { requests[id] }
+
+    public var hasWork: Bool { !running.isEmpty || !waiting.isEmpty }
+    public var numRequests: Int { requests.count }
+
+    func retire(_ request: ScheduledRequest, as phase: RequestPhase) {
+        if let i = running.firstIndex(where: { $0 === request }) { running.remove(at: i) }
+        if let i = waiting.firstIndex(where: { $0 === request }) { waiting.remove(at: i) }
+        kv.free(request)
+        checkpoints.release(request.checkpointSlots)
+        request.checkpointSlots = []
+        request.phase = phase
+        requests[request.id] = nil
+    }
+
+    // MARK: - Queues
+
+    /// Queue order: under `fcfs` arrival only; otherwise online first, online by TTFT deadline
+    /// under `conserve`, then arrival.
+    func queuedBefore(_ a: ScheduledRequest, _ b: ScheduledRequest) -> Bool {
+        if policy.separatesClasses, a.isOnline != b.isOnline { return a.isOnline }
+        if policy == .conserve, let da = a.ttftDeadline, let db = b.ttftDeadline, da != db { return da < db }
+        return a.sequenceNumber < b.sequenceNumber
+    }
+
+    func enqueue(_ request: ScheduledRequest) {
+        var low = 0, high = waiting.count
+        while low < high {
+            let mid = (low + high) / 2
+            if queuedBefore(waiting[mid], request) { low = mid + 1 } else { high = mid }
+        }
+        waiting.insert(request, at: low)
+    }
+
+    /// The running request to give up first: the youngest offline one, or under `fcfs` (and
+    /// when only online requests run) the youngest of all. `onlyOffline` restricts it to
+    /// offline requests (making room for an online arrival).
+    func victim(onlyOffline: Bool) -> ScheduledRequest? {
+        let candidates = policy.separatesClasses ? running.filter { !$0.isOnline } : running
+        if let youngest = candidates.max(by: { $0.sequenceNumber < $1.sequenceNumber }) { return youngest }
+        guard !onlyOffline else { return nil }
+        return running.max(by: { $0.sequenceNumber < $1.sequenceNumber })
+    }
+
+    /// Takes a running request out: by pause when `kind` is `.pause` and it has a checkpoint,
+    /// else by recompute. Its KV blocks return to the pool at once.
+    func preempt(_ request: ScheduledRequest, kind: PreemptionKind) {
+        running.removeAll { $0 === request }
+        if kind == .pause, !request.checkpointSlots.isEmpty {
+            request.phase = .paused
+            pauseClock += 1
+            request.pausedAt = pauseClock
+            counters.preemptions[.pause, default: 0] += 1
+        } else {
+            checkpoints.release(request.checkpointSlots)
+            request.checkpointSlots = []
+            request.phase = .preempted
+            counters.preemptions[.recompute, default: 0] += 1
+        }
+        kv.free(request)
+        enqueue(request)
+    }
+
+    // MARK: - Integrity
+
+    /// Checks block and slot accounting against what the requests hold; nil when consistent.
+    public func integrityViolation() -> String? {
+        if let problem = kv.integrityViolation(holders: running) { return problem }
+        if let problem = checkpoints.integrityViolation(holders: requests.values) { return problem }
+        for request in waiting where !request.blockTable.isEmpty {
+            return "queued request \(request.id) holds \(request.blockTable.count) KV blocks"
+        }
+        guard running.count + waiting.count == requests.count else {
+            return "\(requests.count) requests known, \(running.count) running and \(waiting.count) queued"
+        }
+        return nil
+    }
+}
