@@ -1,0 +1,277 @@
+import Foundation
+import LlamaModel
+import Scheduling
+import Synchronization
+import Tokenization
+
+/// The step loop (DESIGN §4 step 3) on one dedicated thread, which never awaits: drain the
+/// inbox → schedule → execute → update → publish events.
+///
+/// Other threads reach it only through the inbox (under `inboxLock`), the preemption signal,
+/// and the published `stats` and `runningStep` (under their mutexes).
+final class EngineLoop: @unchecked Sendable {
+    struct Arrival {
+        let request: GenerationRequest
+        let serviceClass: ServiceClass
+        let arrival: Double
+        let continuation: AsyncThrowingStream<TokenEvent, any Error>.Continuation
+    }
+
+    struct Inbox {
+        var arrivals: [Arrival] = []
+        var cancels: [RequestID] = []
+        var stopping = false
+    }
+
+    /// The step in flight, as the submit path sees it.
+    struct RunningStep {
+        let start: Double
+        let predictedSeconds: Double
+        let preemptible: Bool
+        var raisedAt: Double?
+    }
+
+    let configuration: EngineConfiguration
+    let tokenizer: Tokenizer
+    let latencyModel: (any StepTimePredictor)?
+    let clock = ContinuousClock()
+    let started: ContinuousClock.Instant
+    private let inboxLock = NSCondition()
+    private var inbox = Inbox() // guarded by inboxLock
+    let runningStep = Mutex<RunningStep?>(nil)
+    let stats = Mutex(EngineStats())
+
+    // Engine thread only.
+    private let scheduler: Scheduler
+    private let executor: ModelExecutor
+    private var outputs: [RequestID: RequestOutput] = [:]
+    private var checkedSinceIdle = false
+    private var thread: Thread?
+    private let finishedLock = NSCondition()
+    private var finished = false // guarded by finishedLock
+
+    init(configuration: EngineConfiguration, scheduler: Scheduler, executor: ModelExecutor, tokenizer: Tokenizer,
+         latencyModel: (any StepTimePredictor)?) {
+        self.configuration = configuration
+        self.scheduler = scheduler
+        self.executor = executor
+        self.tokenizer = tokenizer
+        self.latencyModel = latencyModel
+        started = clock.now
+        stats.withLock {
+            $0.kvBlockBytes = executor.kv.bytesPerBlock
+            $0.checkpointCapacityBytes = executor.checkpointer?.store.capacityBytes ?? 0
+        }
+    }
+
+    /// Seconds since the engine started: the scheduler's clock.
+    var now: Double {
+        let d = clock.now - started
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "conserve-engine"
+        thread.stackSize = 8 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    func post(_ arrival: Arrival) {
+        inboxLock.lock()
+        let stopping = inbox.stopping
+        if !stopping { inbox.arrivals.append(arrival) }
+        inboxLock.signal()
+        inboxLock.unlock()
+        if stopping { arrival.continuation.finish(throwing: EngineError.shutDown) }
+    }
+
+    func postCancel(_ id: RequestID) {
+        inboxLock.lock()
+        inbox.cancels.append(id)
+        inboxLock.signal()
+        inboxLock.unlock()
+        executor.signal.raise() // a step running only this request's work should not finish for nothing
+    }
+
+    /// Stops the loop; requests still running end with `EngineError.shutDown`. Waits for the thread.
+    func stop() {
+        inboxLock.lock()
+        inbox.stopping = true
+        inboxLock.signal()
+        inboxLock.unlock()
+        executor.signal.raise()
+        finishedLock.lock()
+        while !finished && thread != nil { finishedLock.wait() }
+        finishedLock.unlock()
+    }
+
+    /// Raises the preemption flag when the step in flight holds only offline work and the
+    /// online request that just arrived would miss its TTFT by waiting for it.
+    func considerPreempting(for serviceClass: ServiceClass, promptTokens: Int) {
+        guard configuration.policy == .conserve, let slo = serviceClass.objective else { return }
+        let now = self.now
+        let raise = runningStep.withLock { step -> Bool in
+            guard let current = step, current.preemptible, current.raisedAt == nil else { return false }
+            let remaining = max(0, current.start + current.predictedSeconds - now)
+            let own = latencyModel?.predict(StepFeatures().adding(
+                newTokens: min(promptTokens, configuration.maxNumBatchedTokens), cachedTokens: 0)) ?? 0
+            guard remaining + own > slo.ttft else { return false }
+            step?.raisedAt = now
+            return true
+        }
+        if raise { executor.signal.raise() }
+    }
+
+    // MARK: - The loop
+
+    private func run() {
+        while true {
+            inboxLock.lock()
+            while inbox.arrivals.isEmpty, inbox.cancels.isEmpty, !inbox.stopping, !scheduler.hasWork {
+                checkIntegrityWhenIdle()
+                inboxLock.wait()
+            }
+            let taken = inbox
+            inbox.arrivals.removeAll()
+            inbox.cancels.removeAll()
+            inboxLock.unlock()
+            if taken.stopping { break }
+            for id in taken.cancels { cancel(id) }
+            for arrival in taken.arrivals { admit(arrival) }
+            // Raises so far were for requests now in the scheduler; the next plan accounts for them.
+            executor.signal.clear()
+            guard scheduler.hasWork else { continue }
+            checkedSinceIdle = false
+            step()
+        }
+        for (_, output) in outputs { output.continuation.finish(throwing: EngineError.shutDown) }
+        outputs.removeAll()
+        executor.checkpointer?.stop()
+        finishedLock.lock()
+        finished = true
+        finishedLock.broadcast()
+        finishedLock.unlock()
+    }
+
+    private lazy var endOfGeneration = Set(tokenizer.endOfGenerationIDs)
+
+    private func admit(_ arrival: Arrival) {
+        let request = arrival.request
+        do {
+            let rules = TokenStopRules(maxTokens: request.maxTokens, minTokens: request.minTokens,
+                                       endOfGeneration: endOfGeneration,
+                                       ignoreEndOfGeneration: request.ignoreEOS, stopTokenIDs: request.stopTokenIDs)
+            try scheduler.add(id: request.id, serviceClass: arrival.serviceClass, prompt: request.prompt,
+                              stopRules: rules, arrival: arrival.arrival)
+        } catch {
+            arrival.continuation.finish(throwing: EngineError.rejected(error))
+            return
+        }
+        executor.register(request.id, prompt: request.prompt, parameters: request.sampling, topLogprobs: request.topLogprobs)
+        outputs[request.id] = RequestOutput(
+            continuation: arrival.continuation, detokenizer: IncrementalDetokenizer(tokenizer: tokenizer),
+            stopMatcher: request.stopStrings.isEmpty ? nil : try? StopStringMatcher(stopStrings: request.stopStrings),
+            promptTokens: request.prompt.count, isOnline: arrival.serviceClass.isOnline)
+    }
+
+    private func cancel(_ id: RequestID) {
+        guard scheduler.cancel(id) else { return }
+        executor.unregister(id)
+        outputs.removeValue(forKey: id)?.continuation.finish(throwing: EngineError.cancelled)
+    }
+
+    private func step() {
+        let plan = scheduler.schedule(now: now)
+        for chunk in plan.chunks where outputs[chunk.requestID]?.cachedTokens == nil {
+            outputs[chunk.requestID]?.cachedTokens = scheduler.request(chunk.requestID)?.numCachedTokens
+        }
+        guard plan.hasWork else {
+            // Nothing fits right now (all work waits on blocks); wait for an arrival or a cancel.
+            inboxLock.lock()
+            if inbox.arrivals.isEmpty, inbox.cancels.isEmpty, !inbox.stopping { _ = inboxLock.wait(until: Date().addingTimeInterval(0.005)) }
+            inboxLock.unlock()
+            return
+        }
+        let start = now
+        runningStep.withLock { $0 = RunningStep(start: start, predictedSeconds: plan.predictedSeconds, preemptible: plan.preemptible) }
+        let result: StepResult
+        do {
+            result = try executor.execute(plan)
+        } catch {
+            runningStep.withLock { $0 = nil }
+            fail(plan, error)
+            return
+        }
+        let end = now
+        let raisedAt = runningStep.withLock { step -> Double? in
+            defer { step = nil }
+            return step?.raisedAt
+        }
+        let events = scheduler.update(plan, with: result, now: end)
+        stats.withLock { stats in
+            if case .preempted = result.outcome {
+                stats.wastedSeconds += end - start
+                if let raisedAt { stats.preemptionLatencies.append(end - raisedAt) }
+                if stats.preemptionLatencies.count > 4096 { stats.preemptionLatencies.removeFirst(2048) }
+            } else {
+                stats.busySeconds += end - start
+            }
+        }
+        publish(events)
+        stats.withLock {
+            $0.scheduler = scheduler.snapshot
+            if let checkpointer = executor.checkpointer { $0.checkpoint = checkpointer.stats }
+        }
+    }
+
+    private func publish(_ events: SchedulerEvents) {
+        for event in events.tokens {
+            guard var output = outputs[event.requestID] else { continue }
+            let (tokenEvent, stoppedByString) = output.event(for: event.token, finishReason: event.finishReason,
+                                                             logprob: executor.logprobs[event.requestID])
+            if stoppedByString { scheduler.finish(event.requestID, reason: .stop) }
+            output.continuation.yield(tokenEvent)
+            if tokenEvent.finishReason != nil {
+                close(event.requestID, output)
+            } else {
+                outputs[event.requestID] = output
+            }
+        }
+        for (id, reason) in events.finishedWithoutToken {
+            guard var output = outputs[id] else { continue }
+            output.continuation.yield(output.finalEvent(reason))
+            close(id, output)
+        }
+    }
+
+    private func close(_ id: RequestID, _ output: RequestOutput) {
+        output.continuation.finish()
+        outputs[id] = nil
+        executor.unregister(id)
+        let c = output.isOnline ? 0 : 1
+        stats.withLock {
+            $0.promptTokens[c] += output.promptTokens
+            $0.generatedTokens[c] += output.completionTokens
+            $0.finishedRequests[c] += 1
+        }
+    }
+
+    private func fail(_ plan: SchedulerOutput, _ error: any Error) {
+        for chunk in plan.chunks {
+            scheduler.cancel(chunk.requestID)
+            executor.unregister(chunk.requestID)
+            outputs.removeValue(forKey: chunk.requestID)?.continuation.finish(throwing: EngineError.executionFailed("\(error)"))
+        }
+    }
+
+    private func checkIntegrityWhenIdle() {
+        guard !checkedSinceIdle else { return }
+        checkedSinceIdle = true
+        if let problem = scheduler.integrityViolation() {
+            stats.withLock { $0.integrityViolations.append(problem) }
+        }
+        stats.withLock { $0.scheduler = scheduler.snapshot }
+    }
+}
