@@ -67,6 +67,12 @@ public struct Usage: Sendable, Equatable {
     /// Prompt tokens served from the prefix cache.
     public var cachedTokens: Int
     public var totalTokens: Int { promptTokens + completionTokens }
+
+    public init(promptTokens: Int, completionTokens: Int, cachedTokens: Int) {
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.cachedTokens = cachedTokens
+    }
 }
 
 /// Why a request failed.

@@ -62,6 +62,8 @@ public struct SchedulerCounters: Sendable {
     /// Paused requests whose checkpoint was taken for newer saves.
     public var checkpointEvictions = 0
     public var failedCheckpointSaves = 0
+
+    public init() {}
 }
 
 /// A snapshot of the scheduler's queues and pools.
@@ -72,6 +74,8 @@ public struct SchedulerSnapshot: Sendable {
     public var kvBlocksUsed = 0, kvBlocksFree = 0, kvBlocksCached = 0
     public var checkpointSlotsUsed = 0, checkpointSlotsFree = 0
     public var counters = SchedulerCounters()
+
+    public init() {}
 }
 
 extension Scheduler {

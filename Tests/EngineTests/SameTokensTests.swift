@@ -39,7 +39,7 @@ import Testing
         let directory = try EngineTestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let h = try ModelHarness(policy: .conserve, checkpoint: { kv in
-            store == "memory" ? try MemoryCheckpointStore(budgetBytes: 32 * kv.bytesPerBlock, bytesPerSlot: kv.bytesPerBlock)
+            store == "memory" ? try MemoryCheckpointStore(budgetBytes: 32 * kv.bytesPerBlock, bytesPerSlot: kv.bytesPerBlock) as any CheckpointStore
                 : try FileCheckpointStore(directory: directory, budgetBytes: 32 * kv.bytesPerBlock, bytesPerSlot: kv.bytesPerBlock)
         }, maxNumSequences: 1, prefixCaching: false)
         let offline = try textPrompt(3, minimumTokens: 50), online = try textPrompt(4)
