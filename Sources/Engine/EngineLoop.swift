@@ -92,7 +92,6 @@ final class EngineLoop: @unchecked Sendable {
         inbox.cancels.append(id)
         inboxLock.signal()
         inboxLock.unlock()
-        executor.signal.raise() // a step running only this request's work should not finish for nothing
     }
 
     /// Stops the loop; requests still running end with `EngineError.shutDown`. Waits for the thread.

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Conserve: ParsableCommand {
+struct Conserve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conserve",
         abstract: "ConServe: an LLM serving engine that co-serves online requests and offline batch work.",

@@ -157,3 +157,42 @@ import Tokenization
         }
     }
 }
+
+/// A step-time model that says every step takes long, so any online arrival during an
+/// offline step is predicted to miss its TTFT.
+struct PessimisticStepTime: StepTimePredictor {
+    func predict(_ features: StepFeatures) -> Double { 1.0 + features.tokens * 0.01 }
+}
+
+@Suite(.serialized) struct LayerPreemptionThroughSubmitTests {
+    @Test func onlineArrivalAbandonsTheOfflineStepAndTokensStayTheSame() async throws {
+        var configuration = EngineConfiguration()
+        configuration.kvCacheBytes = 64 << 20
+        configuration.threads = 2
+        configuration.maxNumBatchedTokens = 256
+        configuration.defaultObjective = ServiceLevelObjective(ttft: 0.5, tpot: 5)
+        let engine = try EngineHandle(model: EngineTestSupport.model.get(), tokenizer: EngineTestSupport.tokenizer(),
+                                      configuration: configuration, latencyModel: PessimisticStepTime())
+        defer { engine.shutdown() }
+        let offlinePrompt = try textPrompt(1, minimumTokens: 900)
+        var offline = GenerationRequest(prompt: offlinePrompt, serviceClass: .offline, maxTokens: 4)
+        offline.ignoreEOS = true
+        let offlineStream = try engine.submit(offline)
+        let offlineTask = Task { try await EngineHandleTests.collect(offlineStream) }
+        // Online requests arrive while the offline prefill runs (several 256-token steps).
+        var onlineTokens: [[Int32]] = []
+        let onlinePrompt = try textPrompt(4)
+        for _ in 0 ..< 3 {
+            try await Task.sleep(for: .milliseconds(150))
+            var online = GenerationRequest(prompt: onlinePrompt, maxTokens: 3)
+            online.ignoreEOS = true
+            onlineTokens.append(try await EngineHandleTests.collect(try engine.submit(online)).compactMap(\.token))
+        }
+        let offlineTokens = try await offlineTask.value.compactMap(\.token)
+        let stats = engine.stats()
+        #expect(stats.scheduler.counters.preemptions[.layer, default: 0] >= 1)
+        #expect(!stats.preemptionLatencies.isEmpty)
+        #expect(offlineTokens == (try referenceGreedy(offlinePrompt, count: 4)))
+        for tokens in onlineTokens { #expect(tokens == (try referenceGreedy(onlinePrompt, count: 3))) }
+    }
+}
