@@ -31,8 +31,8 @@ extension LatencyModel {
     ///
     /// Non-negativity is exact: with five regressors every subset of them is tried (31 least
     /// squares solves of a few hundred rows), and the best fit whose coefficients are all
-    /// ≥ 0 wins. A regressor that never varies in the samples, such as the decode context in
-    /// a profile without decodes, gets coefficient 0 instead of making the fit singular.
+    /// ≥ 0 wins. A regressor that never varies in the samples, such as the context in a
+    /// profile run at a single context, gets coefficient 0 instead of making the fit singular.
     public static func fit(_ samples: [LatencySample], objective: Objective = .absolutePercentage) throws(LatencyModelError) -> LatencyModel {
         guard samples.count >= minimumSampleCount else {
             throw .tooFewSamples(found: samples.count, needed: minimumSampleCount)

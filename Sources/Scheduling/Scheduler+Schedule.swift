@@ -42,22 +42,8 @@ extension Scheduler {
         let n = min(request.numRemainingTokens, draft.tokensLeft)
         let limit = request.isOnline ? budget.online : budget.offline
         guard policy == .conserve, limit.isFinite, let model = configuration.latencyModel else { return n }
-        let fitting = Self.largestChunk(model: model, fitting: limit, base: draft.features,
-                                        cachedTokens: request.numComputedTokens, limit: n)
+        let fitting = model.maxTokens(fitting: limit, base: draft.features, cachedTokens: request.numComputedTokens, limit: n)
         return request.isOnline ? max(fitting, min(n, configuration.minOnlinePrefillChunk)) : fitting
-    }
-
-    /// The largest p ≤ limit whose step, with one more sequence of p tokens after
-    /// `cachedTokens`, is predicted within `budget` (step time grows with p, so bisect).
-    static func largestChunk(model: any StepTimePredictor, fitting budget: Double, base: StepFeatures,
-                             cachedTokens: Int, limit: Int) -> Int {
-        guard limit > 0, model.predict(base.adding(newTokens: 1, cachedTokens: cachedTokens)) <= budget else { return 0 }
-        var low = 1, high = limit
-        while low < high {
-            let mid = (low + high + 1) / 2
-            if model.predict(base.adding(newTokens: mid, cachedTokens: cachedTokens)) <= budget { low = mid } else { high = mid - 1 }
-        }
-        return low
     }
 
     /// `conserve`'s time limits on a step, in seconds: what the step may take once it holds

@@ -77,8 +77,3 @@ public struct SchedulerEvents: Sendable {
 public protocol Executor {
     mutating func execute(_ plan: SchedulerOutput) throws -> StepResult
 }
-
-/// Predicts a step's time from its features: the `LatencyModel`, or a stand-in in tests.
-public protocol StepTimePredictor: Sendable {
-    func predict(_ features: StepFeatures) -> Double
-}

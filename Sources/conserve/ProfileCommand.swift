@@ -76,12 +76,12 @@ struct ProfileCommand: ParsableCommand {
         print("profile: \(r.fitSampleCount) steps fitted, \(r.heldOutSampleCount) held out, "
             + String(format: "%.1f s", r.profileSeconds) + (report.measuredNow ? "" : " (stored \(r.created))")
             + "; runs of a step spread by \(percent(r.medianRunSpread)) (median)")
-        print("latency model, T = a0 + a1·P + a2·Σp(c+p/2) + a3·Σ_decodes c + a4·N:")
+        print("latency model, T = a0 + a1·P + a2·Σp(c+p/2) + a3·Σc + a4·N:")
         let m = r.model
         print(String(format: "  a0 per step                 %10.4f ms", m.perStep * 1e3))
         print(String(format: "  a1 per token                %10.4f ms", m.perToken * 1e3))
         print(String(format: "  a2 per attention position   %10.4f µs", m.perAttentionPosition * 1e6))
-        print(String(format: "  a3 per decode context pos.  %10.4f µs", m.perDecodeContextPosition * 1e6))
+        print(String(format: "  a3 per context position    %10.4f µs", m.perContextPosition * 1e6))
         print(String(format: "  a4 per sequence             %10.4f ms", m.perSequence * 1e3))
         print("held-out error: \(percent(r.heldOutMeanAbsolutePercentageError)) mean, \(percent(r.heldOutMaxAbsolutePercentageError)) max"
             + " (on fitted steps: \(percent(r.fitMeanAbsolutePercentageError)) mean; target: under 5% mean)")

@@ -167,14 +167,14 @@ struct PessimisticStepTime: StepTimePredictor {
 @Suite(.serialized) struct LayerPreemptionThroughSubmitTests {
     @Test func onlineArrivalAbandonsTheOfflineStepAndTokensStayTheSame() async throws {
         var configuration = EngineConfiguration()
-        configuration.kvCacheBytes = 64 << 20
+        configuration.kvCacheBytes = 160 << 20
         configuration.threads = 2
         configuration.maxNumBatchedTokens = 256
         configuration.defaultObjective = ServiceLevelObjective(ttft: 0.5, tpot: 5)
         let engine = try EngineHandle(model: EngineTestSupport.model.get(), tokenizer: EngineTestSupport.tokenizer(),
                                       configuration: configuration, latencyModel: PessimisticStepTime())
         defer { engine.shutdown() }
-        let offlinePrompt = try textPrompt(1, minimumTokens: 900)
+        let offlinePrompt = try textPrompt(1, minimumTokens: 1800)
         var offline = GenerationRequest(prompt: offlinePrompt, serviceClass: .offline, maxTokens: 4)
         offline.ignoreEOS = true
         let offlineStream = try engine.submit(offline)
@@ -182,8 +182,10 @@ struct PessimisticStepTime: StepTimePredictor {
         // Online requests arrive while the offline prefill runs (several 256-token steps).
         var onlineTokens: [[Int32]] = []
         let onlinePrompt = try textPrompt(4)
-        for _ in 0 ..< 3 {
-            try await Task.sleep(for: .milliseconds(150))
+        for _ in 0 ..< 3 where engine.stats().scheduler.counters.preemptions[.layer, default: 0] == 0 {
+            // Arrive while an offline step is under way.
+            while engine.stats().scheduler.runningOffline == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(50))
             var online = GenerationRequest(prompt: onlinePrompt, maxTokens: 3)
             online.ignoreEOS = true
             onlineTokens.append(try await EngineHandleTests.collect(try engine.submit(online)).compactMap(\.token))

@@ -4,22 +4,6 @@ import Testing
 import LlamaModel
 import Scheduling
 
-/// The default model, fetched on first use, loaded once for the whole test process.
-enum EngineTestSupport {
-    static func defaultModelPath() throws -> String {
-        try ModelStore.ensureDefaultModel { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-    }
-
-    static let model: Result<LoadedModel, any Error> = Result { try LoadedModel(path: try defaultModelPath()) }
-
-    /// A fresh directory under the system's temporary directory.
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "conserve-engine-tests-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
-}
-
 /// Collects log lines from code that reports through a `(String) -> Void`.
 private final class LogLines: @unchecked Sendable {
     private let lock = NSLock()
@@ -155,7 +139,7 @@ private final class LogLines: @unchecked Sendable {
     static func record(key: LatencyProfileKey) -> LatencyModelRecord {
         LatencyModelRecord(key: key, modelPath: "/models/test.gguf",
                            model: LatencyModel(perStep: 0.004, perToken: 0.0025, perAttentionPosition: 2e-7,
-                                               perDecodeContextPosition: 0, perSequence: 4e-4),
+                                               perContextPosition: 0, perSequence: 4e-4),
                            objective: .absolutePercentage, heldOutMeanAbsolutePercentageError: 0.031, heldOutMaxAbsolutePercentageError: 0.12,
                            fitMeanAbsolutePercentageError: 0.028, fitSampleCount: 120, heldOutSampleCount: 40, profileSeconds: 55.5,
                            medianRunSpread: 0.04)

@@ -68,18 +68,19 @@ func referenceGreedy(_ prompt: [Int32], count: Int) throws -> [Int32] {
     let kv = KVPool(config: model.config, blockCount: (prompt.count + count) / 16 + 1)
     let table = (0 ..< Int32(kv.blockCount))
     var batch = ForwardBatch()
-    var tokens = prompt
     var output: [Int32] = []
     var position = 0
-    var pending = prompt
+    var pending = prompt[...]
     while output.count < count {
+        let chunk = pending.prefix(forward.maxTokens)
         batch.removeAll()
-        batch.add(tokens: pending, startPosition: position, blockTable: table, logits: .last)
+        batch.add(tokens: chunk, startPosition: position, blockTable: table, logits: .last)
         try forward.run(batch, kv: kv)
-        position += pending.count
+        position += chunk.count
+        pending = pending.dropFirst(chunk.count)
+        guard pending.isEmpty else { continue }
         let next = Sampler.argmax(UnsafeBufferPointer(forward.logits(row: 0)))
         output.append(next)
-        tokens.append(next)
         pending = [next]
     }
     return output

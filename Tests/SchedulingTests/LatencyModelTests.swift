@@ -1,24 +1,9 @@
 import Testing
 @testable import Scheduling
 
-/// A deterministic generator, so noisy samples are the same on every run.
-private struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [-1, 1).
-    mutating func symmetric() -> Double { Double(next() >> 11) / Double(1 << 52) - 1 }
-}
-
 /// Coefficients of the same order as SmolLM2-135M on two cores.
 private let truth = LatencyModel(perStep: 4e-3, perToken: 2.5e-3, perAttentionPosition: 2e-7,
-                                 perDecodeContextPosition: 3e-7, perSequence: 4e-4)
+                                 perContextPosition: 3e-7, perSequence: 4e-4)
 
 /// Step shapes like a profile's: prefill chunks at several contexts, decode batches, and mixes.
 private func shapes() -> [StepFeatures] {
@@ -63,7 +48,7 @@ private func samples(_ model: LatencyModel, noise: Double = 0, seed: UInt64 = 1)
 }
 
 @Test func meanAbsolutePercentageErrorIsAFraction() {
-    let model = LatencyModel(perStep: 1, perToken: 0, perAttentionPosition: 0, perDecodeContextPosition: 0, perSequence: 0)
+    let model = LatencyModel(perStep: 1, perToken: 0, perAttentionPosition: 0, perContextPosition: 0, perSequence: 0)
     let measured = [LatencySample(features: StepFeatures(), seconds: 2), LatencySample(features: StepFeatures(), seconds: 0.5)]
     #expect(model.meanAbsolutePercentageError(measured) == 0.75) // (0.5 + 1.0) / 2
     #expect(model.maxAbsolutePercentageError(measured) == 1)
@@ -71,7 +56,7 @@ private func samples(_ model: LatencyModel, noise: Double = 0, seed: UInt64 = 1)
 }
 
 @Test func rankDeficientSamplesFitWithoutCrashingOrNaN() throws {
-    // Prefill only: the decode context column is all zero. Decodes only at one context:
+    // Prefill only at one context: the context and sequence columns are constant. Decodes only at one context:
     // tokens and sequences are the same column. Identical rows: only the level is known.
     let prefillOnly = [1, 4, 16, 64, 256, 512].map { p in
         LatencySample(features: StepFeatures().adding(newTokens: p, cachedTokens: 100), seconds: 0.004 + 0.002 * Double(p))
@@ -88,7 +73,7 @@ private func samples(_ model: LatencyModel, noise: Double = 0, seed: UInt64 = 1)
         #expect(fitted.coefficients.allSatisfy { $0.isFinite && $0 >= 0 }, "\(fitted.coefficients)")
         #expect(fitted.meanAbsolutePercentageError(set) < 0.01, "\(fitted.coefficients)")
     }
-    #expect(try LatencyModel.fit(prefillOnly).perDecodeContextPosition == 0)
+    #expect(try LatencyModel.fit(prefillOnly).perContextPosition == 0)
 }
 
 @Test func tooFewSamplesThrows() {
@@ -106,7 +91,7 @@ private func samples(_ model: LatencyModel, noise: Double = 0, seed: UInt64 = 1)
 }
 
 @Test func predictionNeverGoesBelowTheFloor() {
-    let negative = LatencyModel(perStep: -1, perToken: 0, perAttentionPosition: 0, perDecodeContextPosition: 0, perSequence: 0)
+    let negative = LatencyModel(perStep: -1, perToken: 0, perAttentionPosition: 0, perContextPosition: 0, perSequence: 0)
     #expect(negative.predict(StepFeatures()) == LatencyModel.minimumPrediction)
     #expect(LatencyModel(coefficients: [1, 2, 3]) == nil)
     #expect(LatencyModel(coefficients: [1, 2, .nan, 4, 5]) == nil)
@@ -133,14 +118,12 @@ private func samples(_ model: LatencyModel, noise: Double = 0, seed: UInt64 = 1)
     #expect(truth.maxTokens(fitting: 100, base: base, cachedTokens: 0, limit: 1) == 1)
 }
 
-@Test func maxTokensFittingHandlesADecodeDearerThanTwoTokens() {
-    // With a large per-decode-context cost, one token (a decode) costs more than two.
-    let model = LatencyModel(perStep: 0.001, perToken: 0.001, perAttentionPosition: 0, perDecodeContextPosition: 1e-5, perSequence: 0)
-    let two = model.predict(StepFeatures().adding(newTokens: 2, cachedTokens: 1000))
-    let one = model.predict(StepFeatures().adding(newTokens: 1, cachedTokens: 1000))
-    #expect(one > two)
-    #expect(model.maxTokens(fitting: two, base: StepFeatures(), cachedTokens: 1000, limit: 1) == 0)
-    #expect(model.maxTokens(fitting: two, base: StepFeatures(), cachedTokens: 1000, limit: 50) == 2)
+@Test func contextCostsEverySequenceNotOnlyDecodes() {
+    // Each sequence reads its whole cached context, whatever its chunk size.
+    let model = LatencyModel(perStep: 0, perToken: 0, perAttentionPosition: 0, perContextPosition: 1e-5, perSequence: 0)
+    let chunk = model.predict(StepFeatures().adding(newTokens: 8, cachedTokens: 1000))
+    let decode = model.predict(StepFeatures().adding(newTokens: 1, cachedTokens: 1000))
+    #expect(abs(chunk - 0.01) < 1e-12 && abs(decode - 0.01) < 1e-12)
 }
 
 @Test func absolutePercentageObjectiveMinimizesTheMetric() throws {
