@@ -59,7 +59,9 @@ struct BenchEngineCommand: AsyncParsableCommand {
             report.resume = try EngineBenchParts.resume(model: model, threads: threads)
         }
         let engineConfiguration = try engineOptions.configuration(threads: threads)
-        let latency = try? LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: threads, log: Console.status)
+        let needsEngine = selected.contains(.overhead) || selected.contains(.prefixCache)
+        let latency = needsEngine
+            ? try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: threads, log: Console.status) : nil
         if selected.contains(.overhead) {
             Console.status("conserve against fcfs, offline only…")
             report.overhead = try await EngineBenchParts.overhead(model: model, tokenizer: tokenizer, configuration: engineConfiguration,
