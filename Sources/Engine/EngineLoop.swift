@@ -46,9 +46,8 @@ final class EngineLoop: @unchecked Sendable {
     private let executor: ModelExecutor
     private var outputs: [RequestID: RequestOutput] = [:]
     private var checkedSinceIdle = false
-    private var thread: Thread?
     private let finishedLock = NSCondition()
-    private var finished = false // guarded by finishedLock
+    private var threadStarted = false, finished = false // guarded by finishedLock
 
     init(configuration: EngineConfiguration, scheduler: Scheduler, executor: ModelExecutor, tokenizer: Tokenizer,
          latencyModel: (any StepTimePredictor)?) {
@@ -70,11 +69,13 @@ final class EngineLoop: @unchecked Sendable {
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
+    /// Starts the thread. It holds the loop until `run` returns; nothing holds the thread,
+    /// so a stopped engine is freed with its KV pool and forward pass.
     func start() {
         let thread = Thread { [self] in run() }
         thread.name = "conserve-engine"
         thread.stackSize = 8 << 20
-        self.thread = thread
+        finishedLock.withLock { threadStarted = true }
         thread.start()
     }
 
@@ -102,7 +103,7 @@ final class EngineLoop: @unchecked Sendable {
         inboxLock.unlock()
         executor.signal.raise()
         finishedLock.lock()
-        while !finished && thread != nil { finishedLock.wait() }
+        while threadStarted && !finished { finishedLock.wait() }
         finishedLock.unlock()
     }
 

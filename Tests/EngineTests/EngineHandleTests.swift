@@ -6,7 +6,7 @@ import Testing
 import Tokenization
 
 /// The engine through its handle: the step loop on its thread, streams, cancels, stop rules.
-@Suite(.serialized) struct EngineHandleTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct EngineHandleTests {
     static func engine(_ configure: (inout EngineConfiguration) -> Void = { _ in }) throws -> EngineHandle {
         var configuration = EngineConfiguration()
         configuration.kvCacheBytes = 64 << 20
@@ -164,7 +164,7 @@ struct PessimisticStepTime: StepTimePredictor {
     func predict(_ features: StepFeatures) -> Double { 1.0 + features.tokens * 0.01 }
 }
 
-@Suite(.serialized) struct LayerPreemptionThroughSubmitTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct LayerPreemptionThroughSubmitTests {
     @Test func onlineArrivalAbandonsTheOfflineStepAndTokensStayTheSame() async throws {
         var configuration = EngineConfiguration()
         configuration.kvCacheBytes = 160 << 20
@@ -184,7 +184,11 @@ struct PessimisticStepTime: StepTimePredictor {
         let onlinePrompt = try textPrompt(4)
         for _ in 0 ..< 3 where engine.stats().scheduler.counters.preemptions[.layer, default: 0] == 0 {
             // Arrive while an offline step is under way.
-            while engine.stats().scheduler.runningOffline == 0 { try await Task.sleep(for: .milliseconds(5)) }
+            var waited = 0
+            while engine.stats().scheduler.runningOffline == 0, waited < 2000 {
+                try await Task.sleep(for: .milliseconds(5))
+                waited += 1
+            }
             try await Task.sleep(for: .milliseconds(50))
             var online = GenerationRequest(prompt: onlinePrompt, maxTokens: 3)
             online.ignoreEOS = true

@@ -5,7 +5,7 @@ import Scheduling
 import Testing
 
 /// DESIGN's first promise: a greedy request yields the same tokens however it ran.
-@Suite(.serialized) struct SameTokensTests {
+@Suite(.serialized, .timeLimit(.minutes(3))) struct SameTokensTests {
     let slo = ServiceLevelObjective(ttft: 1, tpot: 0.1)
 
     @Test func batchedWithOthersOfMixedLengths() throws {
