@@ -31,6 +31,7 @@ let package = Package(
             .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .target(name: "Engine", dependencies: ["Scheduling", "LlamaModel", "Tokenization", "Kernels", "GGUF"]),
+        .target(name: "OpenAIAPI"),
         .executableTarget(
             name: "conserve",
             dependencies: [
@@ -44,5 +45,6 @@ let package = Package(
         .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "Kernels", "GGUF", "Tokenization"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Scheduling", "LlamaModel", "Tokenization"]),
+        .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
     ]
 )
