@@ -33,6 +33,7 @@ let package = Package(
         ]),
         .target(name: "Engine", dependencies: ["Scheduling", "LlamaModel", "Tokenization", "Kernels", "GGUF"]),
         .target(name: "Jobs", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "OpenAIAPI"),
         .executableTarget(
             name: "conserve",
             dependencies: [
@@ -47,5 +48,6 @@ let package = Package(
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Scheduling", "LlamaModel", "Tokenization"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs"]),
+        .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
     ]
 )

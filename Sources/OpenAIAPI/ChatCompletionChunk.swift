@@ -1,0 +1,94 @@
+/// One server-sent event of a streaming `POST /v1/chat/completions` (object
+/// "chat.completion.chunk").
+///
+/// A stream sends a first chunk whose delta carries the role, then chunks of content, then
+/// one with an empty delta and the finish reason; with `stream_options.include_usage` a
+/// last chunk follows with no choices and the usage. `usage` is null in every other chunk.
+public struct ChatCompletionChunk: Codable, Sendable, Equatable {
+    public struct Choice: Codable, Sendable, Equatable {
+        public var index: Int
+        public var delta: Delta
+        public var logprobs: ChatCompletionLogprobs?
+        /// Null until the last content chunk.
+        public var finishReason: CompletionFinishReason?
+
+        public init(index: Int = 0, delta: Delta, logprobs: ChatCompletionLogprobs? = nil,
+                    finishReason: CompletionFinishReason? = nil) {
+            self.index = index
+            self.delta = delta
+            self.logprobs = logprobs
+            self.finishReason = finishReason
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case index, delta, logprobs
+            case finishReason = "finish_reason"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            try container.encode(delta, forKey: .delta)
+            try container.encode(logprobs, forKey: .logprobs)
+            try container.encode(finishReason, forKey: .finishReason)
+        }
+    }
+
+    /// What this chunk adds to the message. Unlike elsewhere, absent fields are left out
+    /// rather than sent as null: the closing chunk's delta is `{}`, as OpenAI sends it.
+    public struct Delta: Codable, Sendable, Equatable {
+        public var role: ChatRole?
+        public var content: String?
+
+        public init(role: ChatRole? = nil, content: String? = nil) {
+            self.role = role
+            self.content = content
+        }
+    }
+
+    public var id: String
+    public var object = "chat.completion.chunk"
+    /// Unix seconds; the same in every chunk of a stream.
+    public var created: Int
+    public var model: String
+    public var choices: [Choice]
+    public var usage: CompletionUsage?
+    public var serviceTier: ServiceTier?
+    public var systemFingerprint: String?
+
+    public init(id: String, created: Int, model: String, choices: [Choice], usage: CompletionUsage? = nil,
+                serviceTier: ServiceTier? = nil, systemFingerprint: String? = nil) {
+        self.id = id
+        self.created = created
+        self.model = model
+        self.choices = choices
+        self.usage = usage
+        self.serviceTier = serviceTier
+        self.systemFingerprint = systemFingerprint
+    }
+
+    /// The chunk that closes a stream with `include_usage`: no choices, just the usage.
+    public static func usageChunk(id: String, created: Int, model: String, usage: CompletionUsage,
+                                  serviceTier: ServiceTier? = nil, systemFingerprint: String? = nil) -> ChatCompletionChunk {
+        ChatCompletionChunk(id: id, created: created, model: model, choices: [], usage: usage,
+                            serviceTier: serviceTier, systemFingerprint: systemFingerprint)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, object, created, model, choices, usage
+        case serviceTier = "service_tier"
+        case systemFingerprint = "system_fingerprint"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(object, forKey: .object)
+        try container.encode(created, forKey: .created)
+        try container.encode(model, forKey: .model)
+        try container.encode(choices, forKey: .choices)
+        try container.encode(usage, forKey: .usage)
+        try container.encode(serviceTier, forKey: .serviceTier)
+        try container.encode(systemFingerprint, forKey: .systemFingerprint)
+    }
+}
