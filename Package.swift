@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -34,10 +37,18 @@ let package = Package(
         .target(name: "Engine", dependencies: ["Scheduling", "LlamaModel", "Tokenization", "Kernels", "GGUF"]),
         .target(name: "Jobs", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OpenAIAPI"),
+        .target(name: "APIServer", dependencies: [
+            "Engine", "OpenAIAPI", "Jobs", "Scheduling", "LlamaModel", "Tokenization",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .executableTarget(
             name: "conserve",
             dependencies: [
-                "Kernels", "GGUF", "Tokenization", "LlamaModel", "Scheduling", "Engine",
+                "Kernels", "GGUF", "Tokenization", "LlamaModel", "Scheduling", "Engine", "APIServer", "OpenAIAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,5 +60,9 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Scheduling", "LlamaModel", "Tokenization"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs"]),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
+        .testTarget(name: "APIServerTests", dependencies: [
+            "APIServer", "Engine", "OpenAIAPI", "LlamaModel", "Tokenization",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ]
 )

@@ -130,7 +130,7 @@ import Glibc
                 _ = try Self.recordResult(store, batchID: batchID, line: line, run: "first run")
                 recorded += 1
                 if recorded > Self.killAfterResults {
-                    try await Task.sleep(for: .milliseconds(2))
+                    try await Task.sleep(for: .milliseconds(25)) // leave the parent ample time to kill mid-batch, even on a loaded machine
                 }
             }
         }

@@ -1,0 +1,128 @@
+import Engine
+import Foundation
+import Hummingbird
+import OpenAIAPI
+import Scheduling
+
+/// `/health`, `/v1/models`, `/v1/chat/completions` and `/v1/completions`.
+struct OpenAIRoutes: Sendable {
+    let service: GenerationService
+    let configuration: ServerConfiguration
+    let created = Int(Date().timeIntervalSince1970)
+
+    func add(to router: Router<some RequestContext>) {
+        router.get("/health") { _, _ in HTTPResponses.json(["status": "ok"]) }
+        router.get("/v1/models") { _, _ in
+            HTTPResponses.json(ModelList(data: [ModelObject(id: configuration.modelName, created: created, ownedBy: "conserve")]))
+        }
+        router.get("/v1/models/:model") { _, context in
+            let name = context.parameters.get("model") ?? ""
+            guard name == configuration.modelName else { throw APIError.modelNotFound(name, available: [configuration.modelName]) }
+            return HTTPResponses.json(ModelObject(id: name, created: created, ownedBy: "conserve"))
+        }
+        router.post("/v1/chat/completions") { request, _ in
+            let body = try await HTTPResponses.body(of: request, limit: configuration.maxBodySize)
+            return try await chat(try ChatCompletionRequest.decode(body).get())
+        }
+        router.post("/v1/completions") { request, _ in
+            let body = try await HTTPResponses.body(of: request, limit: configuration.maxBodySize)
+            return try await completion(try CompletionRequest.decode(body).get())
+        }
+    }
+
+    func checkModel(_ model: String?) throws(APIError) {
+        if let model, model != configuration.modelName {
+            throw APIError.modelNotFound(model, available: [configuration.modelName])
+        }
+    }
+
+    /// Output tokens when the request sets no limit: what is left of the context.
+    func defaultMaxTokens(prompt: Int) -> Int {
+        max(0, min(service.engine.maxModelLength, service.engine.kvCapacityTokens) - prompt)
+    }
+
+    // MARK: - Chat
+
+    func chat(_ request: ChatCompletionRequest) async throws -> Response {
+        try checkModel(request.model)
+        let prompt = try service.prompts.chatPrompt(request.messages)
+        let generation = GenerationRequest(
+            prompt: prompt, request: request, maxTokens: request.outputTokenLimit ?? defaultMaxTokens(prompt: prompt.count),
+            topLogprobs: request.wantsLogprobs ? (request.topLogprobs ?? 0) : nil)
+        let id = ObjectID.chatCompletion(), created = Int(Date().timeIntervalSince1970)
+        let tier: ServiceTier = request.isOffline ? .flex : .default
+        if request.isStreaming {
+            let stream = try service.submit(generation)
+            let model = configuration.modelName, includeUsage = request.includesUsageInStream
+            let logprobs = generation.topLogprobs != nil, tokenizer = service.tokenizer
+            return SSE.response { send in
+                try await send(ChatCompletionChunk(id: id, created: created, model: model, choices: [
+                    .init(delta: .init(role: .assistant, content: ""))], serviceTier: tier))
+                var usage: Usage?
+                for try await event in stream {
+                    let choice = ChatCompletionChunk.Choice(
+                        delta: .init(content: event.text),
+                        logprobs: logprobs ? ChatCompletionLogprobs(content: event.logprob.map { [LogprobText.chat($0, tokenizer)] } ?? []) : nil,
+                        finishReason: event.finishReason.map(CompletionFinishReason.init))
+                    try await send(ChatCompletionChunk(id: id, created: created, model: model, choices: [choice], serviceTier: tier))
+                    usage = event.usage ?? usage
+                }
+                if includeUsage, let usage {
+                    try await send(ChatCompletionChunk.usageChunk(id: id, created: created, model: model, usage: CompletionUsage(usage)))
+                }
+            }
+        }
+        let events = try await service.collect(generation)
+        let last = events.last
+        let logprobs = generation.topLogprobs == nil ? nil
+            : ChatCompletionLogprobs(content: events.compactMap { $0.logprob.map { LogprobText.chat($0, service.tokenizer) } })
+        let completion = ChatCompletion(
+            id: id, created: created, model: configuration.modelName,
+            choices: [.init(message: .init(content: events.map(\.text).joined()), logprobs: logprobs,
+                            finishReason: last?.finishReason.map(CompletionFinishReason.init))],
+            usage: last?.usage.map(CompletionUsage.init), serviceTier: tier)
+        return HTTPResponses.json(completion)
+    }
+
+    // MARK: - Completions
+
+    func completion(_ request: CompletionRequest) async throws -> Response {
+        try checkModel(request.model)
+        let prompt = try service.prompts.completionPrompt(request.prompt)
+        if request.echoesPrompt, request.logprobs != nil {
+            throw APIError.invalidRequest("echo together with logprobs (prompt scoring) is not supported yet", param: "echo")
+        }
+        let generation = GenerationRequest(prompt: prompt, request: request, maxTokens: request.outputTokenLimit,
+                                           topLogprobs: request.logprobs)
+        let id = ObjectID.completion(), created = Int(Date().timeIntervalSince1970)
+        let echo = request.echoesPrompt ? service.tokenizer.decode(prompt, skipSpecial: true) : ""
+        if request.isStreaming {
+            let stream = try service.submit(generation)
+            let model = configuration.modelName, includeUsage = request.includesUsageInStream, tokenizer = service.tokenizer
+            return SSE.response { send in
+                var usage: Usage?
+                var first = true
+                for try await event in stream {
+                    let text = (first ? echo : "") + event.text
+                    first = false
+                    let logprobs = generation.topLogprobs == nil ? nil : event.logprob.map { LogprobText.completion([$0], tokenizer) }
+                    try await send(Completion(id: id, created: created, model: model, choices: [
+                        .init(text: text, logprobs: logprobs, finishReason: event.finishReason.map(CompletionFinishReason.init))],
+                        usage: nil))
+                    usage = event.usage ?? usage
+                }
+                if includeUsage, let usage {
+                    try await send(Completion(id: id, created: created, model: model, choices: [], usage: CompletionUsage(usage)))
+                }
+            }
+        }
+        let events = try await service.collect(generation)
+        let last = events.last
+        let logprobs = generation.topLogprobs == nil ? nil : LogprobText.completion(events.compactMap(\.logprob), service.tokenizer)
+        return HTTPResponses.json(Completion(
+            id: id, created: created, model: configuration.modelName,
+            choices: [.init(text: echo + events.map(\.text).joined(), logprobs: logprobs,
+                            finishReason: last?.finishReason.map(CompletionFinishReason.init))],
+            usage: last?.usage.map(CompletionUsage.init)))
+    }
+}

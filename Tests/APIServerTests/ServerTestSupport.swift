@@ -1,0 +1,44 @@
+import APIServer
+import Engine
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LlamaModel
+import Tokenization
+
+/// One engine over the default model for the route tests, fetched on first use.
+enum ServerTestSupport {
+    static let model: Result<LoadedModel, any Error> = Result {
+        try LoadedModel(path: try ModelStore.ensureDefaultModel { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+    }
+
+    static let service: Result<GenerationService, any Error> = Result {
+        let model = try ServerTestSupport.model.get()
+        let tokenizer = try Tokenizer(gguf: model.file)
+        var configuration = EngineConfiguration()
+        configuration.kvCacheBytes = 96 << 20
+        configuration.threads = 2
+        configuration.maxNumBatchedTokens = 128
+        configuration.maxNumSequences = 8
+        configuration.maxModelLength = 1024
+        configuration.checkpoint = .memory(bytes: 16 << 20)
+        let engine = try EngineHandle(model: model, tokenizer: tokenizer, configuration: configuration, latencyModel: nil)
+        return GenerationService(engine: engine, prompts: try PromptEncoder(model: model, tokenizer: tokenizer),
+                                 modelName: "smollm2", maxQueuedOnline: 64)
+    }
+
+    static func application(apiKey: String? = nil, maxBodySize: Int = 1 << 20) throws -> some ApplicationProtocol {
+        var configuration = ServerConfiguration(modelName: "smollm2")
+        configuration.apiKey = apiKey
+        configuration.maxBodySize = maxBodySize
+        return Application(router: OpenAIServer.router(service: try service.get(), configuration: configuration))
+    }
+
+    static func json(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] ?? [:]
+    }
+
+    static func error(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try json(buffer)["error"] as? [String: Any] ?? [:]
+    }
+}
