@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .target(
@@ -42,6 +43,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
         ]),
         .executableTarget(
             name: "conserve",
@@ -61,8 +63,9 @@ let package = Package(
         .testTarget(name: "JobsTests", dependencies: ["Jobs"]),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
         .testTarget(name: "APIServerTests", dependencies: [
-            "APIServer", "Engine", "OpenAIAPI", "LlamaModel", "Tokenization",
+            "APIServer", "Engine", "OpenAIAPI", "LlamaModel", "Tokenization", "Jobs",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ]
 )

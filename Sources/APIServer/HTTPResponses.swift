@@ -48,8 +48,8 @@ struct OpenAIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
-            return HTTPResponses.error(error)
+        } catch let error as APIErrorConvertible {
+            return HTTPResponses.error(error.apiError)
         } catch let error as HTTPError {
             switch error.status {
             case .notFound:

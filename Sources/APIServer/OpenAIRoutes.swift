@@ -72,16 +72,30 @@ struct OpenAIRoutes: Sendable {
                 }
             }
         }
+        return HTTPResponses.json(try await chatCompletion(generation, id: id, created: created, tier: tier))
+    }
+
+    /// Runs a chat request to its end (non-streaming routes and batch lines).
+    func chatCompletion(_ request: ChatCompletionRequest) async throws -> ChatCompletion {
+        try checkModel(request.model)
+        let prompt = try service.prompts.chatPrompt(request.messages)
+        let generation = GenerationRequest(
+            prompt: prompt, request: request, maxTokens: request.outputTokenLimit ?? defaultMaxTokens(prompt: prompt.count),
+            topLogprobs: request.wantsLogprobs ? (request.topLogprobs ?? 0) : nil)
+        return try await chatCompletion(generation, id: ObjectID.chatCompletion(), created: Int(Date().timeIntervalSince1970),
+                                        tier: request.isOffline ? .flex : .default)
+    }
+
+    private func chatCompletion(_ generation: GenerationRequest, id: String, created: Int, tier: ServiceTier) async throws -> ChatCompletion {
         let events = try await service.collect(generation)
         let last = events.last
         let logprobs = generation.topLogprobs == nil ? nil
             : ChatCompletionLogprobs(content: events.compactMap { $0.logprob.map { LogprobText.chat($0, service.tokenizer) } })
-        let completion = ChatCompletion(
+        return ChatCompletion(
             id: id, created: created, model: configuration.modelName,
             choices: [.init(message: .init(content: events.map(\.text).joined()), logprobs: logprobs,
                             finishReason: last?.finishReason.map(CompletionFinishReason.init))],
             usage: last?.usage.map(CompletionUsage.init), serviceTier: tier)
-        return HTTPResponses.json(completion)
     }
 
     // MARK: - Completions
@@ -116,13 +130,30 @@ struct OpenAIRoutes: Sendable {
                 }
             }
         }
+        return HTTPResponses.json(try await textCompletion(generation, echo: echo, id: id, created: created))
+    }
+
+    /// Runs a completion request to its end (non-streaming routes and batch lines).
+    func textCompletion(_ request: CompletionRequest) async throws -> Completion {
+        try checkModel(request.model)
+        let prompt = try service.prompts.completionPrompt(request.prompt)
+        if request.echoesPrompt, request.logprobs != nil {
+            throw APIError.invalidRequest("echo together with logprobs (prompt scoring) is not supported yet", param: "echo")
+        }
+        let generation = GenerationRequest(prompt: prompt, request: request, maxTokens: request.outputTokenLimit,
+                                           topLogprobs: request.logprobs)
+        let echo = request.echoesPrompt ? service.tokenizer.decode(prompt, skipSpecial: true) : ""
+        return try await textCompletion(generation, echo: echo, id: ObjectID.completion(), created: Int(Date().timeIntervalSince1970))
+    }
+
+    private func textCompletion(_ generation: GenerationRequest, echo: String, id: String, created: Int) async throws -> Completion {
         let events = try await service.collect(generation)
         let last = events.last
         let logprobs = generation.topLogprobs == nil ? nil : LogprobText.completion(events.compactMap(\.logprob), service.tokenizer)
-        return HTTPResponses.json(Completion(
+        return Completion(
             id: id, created: created, model: configuration.modelName,
             choices: [.init(text: echo + events.map(\.text).joined(), logprobs: logprobs,
                             finishReason: last?.finishReason.map(CompletionFinishReason.init))],
-            usage: last?.usage.map(CompletionUsage.init)))
+            usage: last?.usage.map(CompletionUsage.init))
     }
 }

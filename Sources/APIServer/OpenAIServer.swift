@@ -1,21 +1,47 @@
 import Engine
 import Hummingbird
+import Jobs
 import Logging
 
-/// The HTTP server: OpenAI routes over a `GenerationService`, with errors as OpenAI error
-/// objects and an optional API key.
-public enum OpenAIServer {
-    public static func router(service: GenerationService, configuration: ServerConfiguration) -> Router<BasicRequestContext> {
+/// The HTTP server: OpenAI routes over a `GenerationService`, the Files and Batch APIs over a
+/// `JobStore` with the worker that runs batches, errors as OpenAI error objects, and an
+/// optional API key.
+public struct OpenAIServer: Sendable {
+    public let service: GenerationService
+    public let configuration: ServerConfiguration
+    public let store: JobStore?
+    public let worker: BatchWorker?
+    let routes: OpenAIRoutes
+
+    /// Without a store the Files and Batch routes are absent.
+    public init(service: GenerationService, configuration: ServerConfiguration, store: JobStore?, logger: Logger) {
+        self.service = service
+        self.configuration = configuration
+        self.store = store
+        let routes = OpenAIRoutes(service: service, configuration: configuration)
+        self.routes = routes
+        worker = store.map { BatchWorker(store: $0, routes: routes, concurrency: configuration.batchConcurrency, logger: logger) }
+    }
+
+    public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: OpenAIErrorMiddleware())
         if let key = configuration.apiKey { router.add(middleware: APIKeyMiddleware(key: key)) }
-        OpenAIRoutes(service: service, configuration: configuration).add(to: router)
+        routes.add(to: router)
+        if let store, let worker {
+            FileRoutes(store: store, configuration: configuration).add(to: router)
+            BatchRoutes(store: store, worker: worker, configuration: configuration).add(to: router)
+        }
         return router
     }
 
-    public static func application(service: GenerationService, configuration: ServerConfiguration,
-                                   logger: Logger) -> some ApplicationProtocol {
-        Application(router: router(service: service, configuration: configuration),
+    /// Starts running batches, including those an earlier run left unfinished.
+    public func startBatchWorker() async { await worker?.start() }
+
+    public func stopBatchWorker() async { await worker?.stop() }
+
+    public func application(logger: Logger) -> some ApplicationProtocol {
+        Application(router: router(),
                     configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "conserve"),
                     logger: logger)
     }

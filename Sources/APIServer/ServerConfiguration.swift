@@ -8,6 +8,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBodySize = 32 << 20
     /// Online requests waiting for their first token at most; more get 429.
     public var maxQueuedOnline = 256
+    /// Batch lines run at once at most.
+    public var batchConcurrency = 64
     /// The name `/v1/models` lists and requests must use.
     public var modelName: String
 

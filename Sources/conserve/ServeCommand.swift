@@ -3,6 +3,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Hummingbird
+import Jobs
 import LlamaModel
 import Logging
 import Tokenization
@@ -35,6 +36,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Model name served at /v1/models (default: the file name without .gguf).")
     var servedModelName: String?
 
+    @Option(help: "Where files and batch jobs are kept (SQLite); default $CONSERVE_HOME/data.")
+    var dataDir: String?
+
+    @Option(help: "Batch lines run at once at most.")
+    var batchConcurrency = 64
+
     func run() async throws {
         var logger = Logger(label: "conserve")
         logger.logLevel = .info
@@ -55,11 +62,17 @@ struct ServeCommand: AsyncParsableCommand {
         do { configuration.maxBodySize = try ByteSize(parsing: maxBodySize).bytes } catch {
             throw ValidationError("--max-body-size: \(error)")
         }
+        configuration.batchConcurrency = batchConcurrency
+        let store = try JobStore(dataDirectory: URL(fileURLWithPath: dataDir ?? ModelStore.home + "/data"))
         let service = GenerationService(engine: engine, prompts: try PromptEncoder(model: model, tokenizer: tokenizer),
                                         modelName: configuration.modelName, maxQueuedOnline: maxQueuedOnline)
-        logger.info("serving \(configuration.modelName) on http://\(host):\(port) (policy \(engineConfiguration.policy.rawValue))")
+        let server = OpenAIServer(service: service, configuration: configuration, store: store, logger: logger)
+        logger.info("serving \(configuration.modelName) on http://\(host):\(port) (policy \(engineConfiguration.policy.rawValue), data in \(store.databasePath))")
+        await server.startBatchWorker()
         // runService stops on SIGINT and SIGTERM: the listener closes and running requests finish.
-        try await OpenAIServer.application(service: service, configuration: configuration, logger: logger).runService()
+        // Batch lines still running are dropped, not recorded: they stay pending and run again.
+        try await server.application(logger: logger).runService()
+        await server.stopBatchWorker()
         engine.shutdown()
     }
 }

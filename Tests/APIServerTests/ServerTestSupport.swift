@@ -3,6 +3,8 @@ import Engine
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Jobs
+import Logging
 import LlamaModel
 import Tokenization
 
@@ -27,11 +29,16 @@ enum ServerTestSupport {
                                  modelName: "smollm2", maxQueuedOnline: 64)
     }
 
-    static func application(apiKey: String? = nil, maxBodySize: Int = 1 << 20) throws -> some ApplicationProtocol {
+    static func server(apiKey: String? = nil, maxBodySize: Int = 1 << 20, store: JobStore? = nil) throws -> OpenAIServer {
         var configuration = ServerConfiguration(modelName: "smollm2")
         configuration.apiKey = apiKey
         configuration.maxBodySize = maxBodySize
-        return Application(router: OpenAIServer.router(service: try service.get(), configuration: configuration))
+        configuration.batchConcurrency = 4
+        return OpenAIServer(service: try service.get(), configuration: configuration, store: store, logger: Logger(label: "test"))
+    }
+
+    static func application(apiKey: String? = nil, maxBodySize: Int = 1 << 20) throws -> some ApplicationProtocol {
+        Application(router: try server(apiKey: apiKey, maxBodySize: maxBodySize).router())
     }
 
     static func json(_ buffer: ByteBuffer) throws -> [String: Any] {

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import Jobs
+import MultipartKit
+import OpenAIAPI
+
+/// `/v1/files`: upload (multipart, `purpose=batch`), list, retrieve, content, delete.
+struct FileRoutes: Sendable {
+    let store: JobStore
+    let configuration: ServerConfiguration
+
+    /// The form of an upload: the purpose field and the file part.
+    struct Upload: Decodable {
+        var purpose: String
+        var file: Data
+    }
+
+    func add(to router: Router<some RequestContext>) {
+        router.post("/v1/files") { request, _ in
+            let body = try await HTTPResponses.body(of: request, limit: configuration.maxBodySize)
+            let upload = try Self.decodeUpload(body, contentType: request.headers[.contentType])
+            let purpose = try FilePurpose.forUpload(upload.purpose)
+            let file = try store.createFile(filename: Self.filename(in: body) ?? "upload.jsonl", purpose: purpose.rawValue,
+                                            content: upload.file)
+            return HTTPResponses.json(FileObject(file))
+        }
+        router.get("/v1/files") { request, _ in
+            let query = request.uri.queryParameters
+            let limit = query["limit"].flatMap { Int(String($0)) } ?? 10_000
+            let order = query["order"].flatMap { ListOrder(rawValue: String($0)) } ?? .descending
+            let files = try store.files(purpose: query["purpose"].map(String.init), limit: limit + 1,
+                                        after: query["after"].map(String.init), order: order)
+            return HTTPResponses.json(FileList(data: files.prefix(limit).map(FileObject.init), hasMore: files.count > limit))
+        }
+        router.get("/v1/files/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard let file = try store.file(id: id) else { throw JobStoreError.fileNotFound(id: id) }
+            return HTTPResponses.json(FileObject(file))
+        }
+        router.get("/v1/files/:id/content") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard let content = try store.fileContent(id: id) else { throw JobStoreError.fileNotFound(id: id) }
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: content)))
+        }
+        router.delete("/v1/files/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard try store.deleteFile(id: id) else { throw JobStoreError.fileNotFound(id: id) }
+            return HTTPResponses.json(DeletedFile(id: id))
+        }
+    }
+
+    static func decodeUpload(_ body: Data, contentType: String?) throws(APIError) -> Upload {
+        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data"),
+              let boundary = contentType.split(separator: ";").lazy
+                  .map({ $0.trimmingCharacters(in: .whitespaces) })
+                  .first(where: { $0.lowercased().hasPrefix("boundary=") })
+                  .map({ String($0.dropFirst("boundary=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) })
+        else {
+            throw APIError.invalidRequest("upload files as multipart/form-data with the fields 'purpose' and 'file'")
+        }
+        do {
+            return try FormDataDecoder().decode(Upload.self, from: [UInt8](body), boundary: boundary)
+        } catch {
+            throw APIError.invalidRequest("the multipart body needs the fields 'purpose' and 'file': \(error)", param: "file")
+        }
+    }
+
+    /// The `filename` of the part named `file`, from its Content-Disposition header.
+    static func filename(in body: Data) -> String? {
+        // Headers are ASCII; look only at the start of the body, where the parts' headers are.
+        let head = String(decoding: body.prefix(64 * 1024), as: UTF8.self)
+        for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-disposition:") {
+            guard line.contains("name=\"file\""), let range = line.range(of: "filename=\"") else { continue }
+            let name = line[range.upperBound...].prefix { $0 != "\"" }
+            return name.isEmpty ? nil : String(name)
+        }
+        return nil
+    }
+}
