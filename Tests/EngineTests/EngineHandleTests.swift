@@ -2,6 +2,7 @@ import Engine
 import Foundation
 import LlamaModel
 import Scheduling
+import Synchronization
 import Testing
 import Tokenization
 
@@ -179,21 +180,32 @@ struct PessimisticStepTime: StepTimePredictor {
         offline.ignoreEOS = true
         let offlineStream = try engine.submit(offline)
         let offlineTask = Task { try await EngineHandleTests.collect(offlineStream) }
-        // Online requests arrive while the offline prefill runs (several 256-token steps).
-        var onlineTokens: [[Int32]] = []
+        // Online requests arrive while offline prefill steps (256 tokens each) run. A plain
+        // thread times the arrivals: tasks on the shared cooperative pool may wait seconds
+        // for a thread while other suites compute, and the offline work would be done first.
         let onlinePrompt = try textPrompt(4)
-        for _ in 0 ..< 3 where engine.stats().scheduler.counters.preemptions[.layer, default: 0] == 0 {
-            // Arrive while an offline step is under way.
-            var waited = 0
-            while engine.stats().scheduler.runningOffline == 0, waited < 2000 {
-                try await Task.sleep(for: .milliseconds(5))
-                waited += 1
+        let onlineStreams = Mutex<[AsyncThrowingStream<TokenEvent, any Error>]>([])
+        let submitter = Thread {
+            func wait(until condition: () -> Bool) {
+                for _ in 0 ..< 4000 where !condition() { Thread.sleep(forTimeInterval: 0.005) }
             }
-            try await Task.sleep(for: .milliseconds(50))
-            var online = GenerationRequest(prompt: onlinePrompt, maxTokens: 3)
-            online.ignoreEOS = true
-            onlineTokens.append(try await EngineHandleTests.collect(try engine.submit(online)).compactMap(\.token))
+            for _ in 0 ..< 3 where engine.stats().scheduler.counters.preemptions[.layer, default: 0] == 0 {
+                wait { engine.stats().scheduler.runningOffline > 0 }
+                Thread.sleep(forTimeInterval: 0.03)
+                var online = GenerationRequest(prompt: onlinePrompt, maxTokens: 3)
+                online.ignoreEOS = true
+                guard let stream = try? engine.submit(online) else { return }
+                onlineStreams.withLock { $0.append(stream) }
+                wait { let s = engine.stats().scheduler; return s.runningOnline + s.waitingOnline == 0 }
+            }
         }
+        submitter.start()
+        while !submitter.isFinished { try await Task.sleep(for: .milliseconds(20)) }
+        var onlineTokens: [[Int32]] = []
+        for stream in onlineStreams.withLock({ $0 }) {
+            onlineTokens.append(try await EngineHandleTests.collect(stream).compactMap(\.token))
+        }
+        #expect(!onlineTokens.isEmpty)
         let offlineTokens = try await offlineTask.value.compactMap(\.token)
         let stats = engine.stats()
         #expect(stats.scheduler.counters.preemptions[.layer, default: 0] >= 1)
