@@ -4,6 +4,7 @@ import OpenAIAPI
 import Scheduling
 import Synchronization
 import Tokenization
+import Logging
 
 /// Runs requests on the engine for the HTTP routes and the batch worker: admission (429 past
 /// `maxQueuedOnline`), submission with the server's defaults filled in, and engine errors
@@ -16,11 +17,16 @@ public final class GenerationService: Sendable {
     /// Online requests submitted that have not yet produced their first event.
     private let waitingOnline = WaitingCount()
 
-    public init(engine: EngineHandle, prompts: PromptEncoder, modelName: String, maxQueuedOnline: Int) {
+    public let metrics = ServerMetrics()
+    let logger: Logger
+
+    public init(engine: EngineHandle, prompts: PromptEncoder, modelName: String, maxQueuedOnline: Int,
+                logger: Logger = Logger(label: "conserve")) {
         self.engine = engine
         self.prompts = prompts
         self.modelName = modelName
         self.maxQueuedOnline = maxQueuedOnline
+        self.logger = logger
     }
 
     public var tokenizer: Tokenizer { prompts.tokenizer }
@@ -45,26 +51,43 @@ public final class GenerationService: Sendable {
             if online { waitingOnline.value.subtract(1, ordering: .relaxed) }
             throw Self.apiError(error)
         }
-        guard online else { return stream }
-        // Count the request as waiting until its first event (or its end).
-        let counter = OneRelease(waitingOnline)
+        // Watch the request: first event (ends its wait in the online queue), latencies, log line.
+        let release = online ? OneRelease(waitingOnline) : nil
+        let objective: ServiceLevelObjective? = if case .online(let slo) = request.serviceClass {
+            slo ?? engine.configuration.defaultObjective
+        } else { nil }
+        let (metrics, logger, id, promptTokens, isOnline) = (self.metrics, self.logger, request.id, request.prompt.count, online)
+        let clock = ContinuousClock(), start = clock.now
         return AsyncThrowingStream { continuation in
             let task = Task {
+                var firstToken: Double?
+                var usage: Usage?
+                var outcome = "cancelled"
                 do {
                     for try await event in stream {
-                        counter.release()
+                        if firstToken == nil {
+                            firstToken = Self.seconds(clock.now - start)
+                            release?.release()
+                        }
+                        usage = event.usage ?? usage
+                        if let reason = event.finishReason { outcome = reason.rawValue }
                         continuation.yield(event)
                     }
-                    counter.release()
                     continuation.finish()
                 } catch {
-                    counter.release()
+                    outcome = "error"
                     continuation.finish(throwing: error)
                 }
+                release?.release()
+                let e2e = Self.seconds(clock.now - start)
+                metrics.record(online: isOnline, objective: objective, ttft: firstToken, e2e: e2e, usage: usage)
+                logger.info("request \(id) \(isOnline ? "online" : "offline") \(outcome): \(promptTokens) prompt + \(usage?.completionTokens ?? 0) generated tokens, ttft \(firstToken.map { String(format: "%.3f", $0) } ?? "-") s, total \(String(format: "%.3f", e2e)) s")
             }
             continuation.onTermination = { _ in task.cancel() }
         }
     }
+
+    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 
     /// Runs a request to its end and returns every event.
     public func collect(_ request: GenerationRequest) async throws(APIError) -> [TokenEvent] {

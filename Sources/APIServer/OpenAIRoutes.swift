@@ -12,6 +12,10 @@ struct OpenAIRoutes: Sendable {
 
     func add(to router: Router<some RequestContext>) {
         router.get("/health") { _, _ in HTTPResponses.json(["status": "ok"]) }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: service.metrics.scrape(service.engine.stats()))))
+        }
         router.get("/v1/models") { _, _ in
             HTTPResponses.json(ModelList(data: [ModelObject(id: configuration.modelName, created: created, ownedBy: "conserve")]))
         }

@@ -65,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.batchConcurrency = batchConcurrency
         let store = try JobStore(dataDirectory: URL(fileURLWithPath: dataDir ?? ModelStore.home + "/data"))
         let service = GenerationService(engine: engine, prompts: try PromptEncoder(model: model, tokenizer: tokenizer),
-                                        modelName: configuration.modelName, maxQueuedOnline: maxQueuedOnline)
+                                        modelName: configuration.modelName, maxQueuedOnline: maxQueuedOnline, logger: logger)
         let server = OpenAIServer(service: service, configuration: configuration, store: store, logger: logger)
         logger.info("serving \(configuration.modelName) on http://\(host):\(port) (policy \(engineConfiguration.policy.rawValue), data in \(store.databasePath))")
         await server.startBatchWorker()

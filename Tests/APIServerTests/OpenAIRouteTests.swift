@@ -123,3 +123,33 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized, .timeLimit(.minutes(3))) struct MetricsRouteTests {
+    /// `/metrics` is Prometheus text, and its counters move as requests run.
+    @Test func countersMoveAsRequestsRun() async throws {
+        try await ServerTestSupport.application().test(.router) { client in
+            func scrape() async throws -> [String: Double] {
+                try await client.execute(uri: "/metrics", method: .get) { response in
+                    #expect(response.status == .ok)
+                    var samples: [String: Double] = [:]
+                    for line in String(buffer: response.body).split(separator: "\n") where !line.hasPrefix("#") {
+                        // Every sample line is `name{labels} value`.
+                        let parts = line.split(separator: " ")
+                        #expect(parts.count == 2, "not a Prometheus sample: \(line)")
+                        if parts.count == 2, let value = Double(parts[1]) { samples[String(parts[0])] = value }
+                    }
+                    return samples
+                }
+            }
+            let before = try await scrape()
+            let body = #"{"model": "smollm2", "prompt": "One, two,", "max_tokens": 3, "temperature": 0, "ignore_eos": true}"#
+            try await client.execute(uri: "/v1/completions", method: .post, body: ByteBuffer(string: body)) { #expect($0.status == .ok) }
+            let after = try await scrape()
+            let generated = #"conserve_generated_tokens_total{class="online"}"#
+            #expect(after[generated, default: 0] - before[generated, default: 0] == 3)
+            #expect(after[#"conserve_requests_total{class="online"}"#, default: 0] > before[#"conserve_requests_total{class="online"}"#, default: 0])
+            #expect(after[#"conserve_time_to_first_token_seconds_count{class="online"}"#, default: 0] >= 1)
+            #expect(after["conserve_kv_blocks_free", default: 0] > 0)
+        }
+    }
+}
