@@ -161,12 +161,15 @@ import Glibc
         }
 
         // Wait (bounded) until the child has committed enough results, then kill it mid-write.
+        // The wait blocks this thread on purpose: a task sleeping on the shared cooperative
+        // pool can wait seconds for a thread while other suites compute, long enough for the
+        // child to finish the whole batch.
         var committedAtKill = 0
         for _ in 0..<12_000 where child.isRunning {
             let counts = try #require(try store.batch(id: batch.id)).requestCounts
             committedAtKill = counts.completed + counts.failed
             if committedAtKill >= Self.killAfterResults { break }
-            try await Task.sleep(for: .milliseconds(5))
+            Thread.sleep(forTimeInterval: 0.005)
         }
         try #require(child.isRunning, "the child exited by itself with status \(child.terminationStatus)")
         try #require(committedAtKill >= Self.killAfterResults, "the child never committed enough results")
