@@ -86,28 +86,33 @@ struct OpenAIRoutes: Sendable {
 
     // MARK: - Completions
 
+    /// With `echo`, the choice's text starts with the prompt; with `logprobs` too, its
+    /// `logprobs` start with one entry per prompt token (`max_tokens: 0` scores the prompt).
     func completion(_ request: CompletionRequest) async throws -> Response {
         try checkModel(request.model)
         let prompt = try service.prompts.completionPrompt(request.prompt)
-        if request.echoesPrompt, request.logprobs != nil {
-            throw APIError.invalidRequest("echo together with logprobs (prompt scoring) is not supported yet", param: "echo")
-        }
-        let generation = GenerationRequest(prompt: prompt, request: request, maxTokens: request.outputTokenLimit,
+        var generation = GenerationRequest(prompt: prompt, request: request, maxTokens: request.outputTokenLimit,
                                            topLogprobs: request.logprobs)
+        if request.echoesPrompt { generation.promptLogprobs = request.logprobs }
         let id = ObjectID.completion(), created = Int(Date().timeIntervalSince1970)
         let echo = request.echoesPrompt ? service.tokenizer.decode(prompt, skipSpecial: true) : ""
+        let wantsLogprobs = request.logprobs != nil
+        let logprobsBuilder = CompletionLogprobsBuilder(tokenizer: service.tokenizer,
+                                                        echoedPrompt: request.echoesPrompt ? prompt : [], echoedText: echo)
         if request.isStreaming {
             let stream = try service.submit(generation)
-            let model = configuration.modelName, includeUsage = request.includesUsageInStream, tokenizer = service.tokenizer
+            let model = configuration.modelName, includeUsage = request.includesUsageInStream
             return SSE.response { send in
                 var usage: Usage?
                 var first = true
+                var logprobs = logprobsBuilder
                 for try await event in stream {
                     let text = (first ? echo : "") + event.text
                     first = false
-                    let logprobs = generation.topLogprobs == nil ? nil : event.logprob.map { LogprobText.completion([$0], tokenizer) }
+                    logprobs.add(event)
+                    let chunkLogprobs = wantsLogprobs && !logprobs.isEmpty ? logprobs.take() : nil
                     try await send(Completion(id: id, created: created, model: model, choices: [
-                        .init(text: text, logprobs: logprobs, finishReason: event.finishReason.map(CompletionFinishReason.init))],
+                        .init(text: text, logprobs: chunkLogprobs, finishReason: event.finishReason.map(CompletionFinishReason.init))],
                         usage: nil))
                     usage = event.usage ?? usage
                 }
@@ -118,10 +123,11 @@ struct OpenAIRoutes: Sendable {
         }
         let events = try await service.collect(generation)
         let last = events.last
-        let logprobs = generation.topLogprobs == nil ? nil : LogprobText.completion(events.compactMap(\.logprob), service.tokenizer)
+        var logprobs = logprobsBuilder
+        for event in events { logprobs.add(event) }
         return HTTPResponses.json(Completion(
             id: id, created: created, model: configuration.modelName,
-            choices: [.init(text: echo + events.map(\.text).joined(), logprobs: logprobs,
+            choices: [.init(text: echo + events.map(\.text).joined(), logprobs: wantsLogprobs ? logprobs.take() : nil,
                             finishReason: last?.finishReason.map(CompletionFinishReason.init))],
             usage: last?.usage.map(CompletionUsage.init)))
     }
