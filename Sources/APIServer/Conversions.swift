@@ -29,7 +29,7 @@ extension CompletionUsage {
     }
 }
 
-/// Log-probabilities in the two shapes OpenAI uses, with tokens as text.
+/// Log-probabilities as text: chat's shape here; the completions shape is `CompletionLogprobsBuilder`.
 enum LogprobText {
     static func text(_ id: Int32, _ tokenizer: Tokenizer) -> (String, [UInt8]) {
         let bytes = tokenizer.pieceBytes(id)
@@ -44,21 +44,5 @@ enum LogprobText {
                 let (t, b) = text(top.token, tokenizer)
                 return .init(token: t, logprob: Double(top.logprob), bytes: b)
             })
-    }
-
-    static func completion(_ logprobs: [TokenLogprob], _ tokenizer: Tokenizer) -> Completion.Logprobs {
-        var tokens: [String] = [], values: [Double?] = [], tops: [[String: Double]?] = [], offsets: [Int] = []
-        var offset = 0
-        for logprob in logprobs {
-            let (token, _) = text(logprob.token, tokenizer)
-            tokens.append(token)
-            values.append(Double(logprob.logprob))
-            var top: [String: Double] = [:]
-            for entry in logprob.top { top[text(entry.token, tokenizer).0] = Double(entry.logprob) }
-            tops.append(top)
-            offsets.append(offset)
-            offset += token.utf8.count
-        }
-        return Completion.Logprobs(tokens: tokens, tokenLogprobs: values, topLogprobs: tops, textOffset: offsets)
     }
 }

@@ -104,59 +104,70 @@ struct OpenAIRoutes: Sendable {
 
     // MARK: - Completions
 
-    func completion(_ request: CompletionRequest) async throws -> Response {
+    /// A completion request ready to run: the engine request and how its answer is built.
+    struct PreparedCompletion {
+        var generation: GenerationRequest
+        var echo: String
+        var wantsLogprobs: Bool
+        var logprobs: CompletionLogprobsBuilder
+    }
+
+    /// With `echo`, the choice's text starts with the prompt; with `logprobs` too, its
+    /// `logprobs` start with one entry per prompt token (`max_tokens: 0` scores the prompt).
+    func prepare(_ request: CompletionRequest) throws -> PreparedCompletion {
         try checkModel(request.model)
         let prompt = try service.prompts.completionPrompt(request.prompt)
-        if request.echoesPrompt, request.logprobs != nil {
-            throw APIError.invalidRequest("echo together with logprobs (prompt scoring) is not supported yet", param: "echo")
-        }
-        let generation = GenerationRequest(prompt: prompt, request: request, maxTokens: request.outputTokenLimit,
+        var generation = GenerationRequest(prompt: prompt, request: request, maxTokens: request.outputTokenLimit,
                                            topLogprobs: request.logprobs)
-        let id = ObjectID.completion(), created = Int(Date().timeIntervalSince1970)
+        if request.echoesPrompt { generation.promptLogprobs = request.logprobs }
         let echo = request.echoesPrompt ? service.tokenizer.decode(prompt, skipSpecial: true) : ""
-        if request.isStreaming {
-            let stream = try service.submit(generation)
-            let model = configuration.modelName, includeUsage = request.includesUsageInStream, tokenizer = service.tokenizer
-            return SSE.response { send in
-                var usage: Usage?
-                var first = true
-                for try await event in stream {
-                    let text = (first ? echo : "") + event.text
-                    first = false
-                    let logprobs = generation.topLogprobs == nil ? nil : event.logprob.map { LogprobText.completion([$0], tokenizer) }
-                    try await send(Completion(id: id, created: created, model: model, choices: [
-                        .init(text: text, logprobs: logprobs, finishReason: event.finishReason.map(CompletionFinishReason.init))],
-                        usage: nil))
-                    usage = event.usage ?? usage
-                }
-                if includeUsage, let usage {
-                    try await send(Completion(id: id, created: created, model: model, choices: [], usage: CompletionUsage(usage)))
-                }
+        return PreparedCompletion(
+            generation: generation, echo: echo, wantsLogprobs: request.logprobs != nil,
+            logprobs: CompletionLogprobsBuilder(tokenizer: service.tokenizer, echoedPrompt: request.echoesPrompt ? prompt : [],
+                                                echoedText: echo))
+    }
+
+    func completion(_ request: CompletionRequest) async throws -> Response {
+        let prepared = try prepare(request)
+        let id = ObjectID.completion(), created = Int(Date().timeIntervalSince1970)
+        guard request.isStreaming else {
+            return HTTPResponses.json(try await textCompletion(prepared, id: id, created: created))
+        }
+        let stream = try service.submit(prepared.generation)
+        let model = configuration.modelName, includeUsage = request.includesUsageInStream
+        return SSE.response { send in
+            var usage: Usage?
+            var first = true
+            var logprobs = prepared.logprobs
+            for try await event in stream {
+                let text = (first ? prepared.echo : "") + event.text
+                first = false
+                logprobs.add(event)
+                let chunkLogprobs = prepared.wantsLogprobs && !logprobs.isEmpty ? logprobs.take() : nil
+                try await send(Completion(id: id, created: created, model: model, choices: [
+                    .init(text: text, logprobs: chunkLogprobs, finishReason: event.finishReason.map(CompletionFinishReason.init))],
+                    usage: nil))
+                usage = event.usage ?? usage
+            }
+            if includeUsage, let usage {
+                try await send(Completion(id: id, created: created, model: model, choices: [], usage: CompletionUsage(usage)))
             }
         }
-        return HTTPResponses.json(try await textCompletion(generation, echo: echo, id: id, created: created))
     }
 
     /// Runs a completion request to its end (non-streaming routes and batch lines).
     func textCompletion(_ request: CompletionRequest) async throws -> Completion {
-        try checkModel(request.model)
-        let prompt = try service.prompts.completionPrompt(request.prompt)
-        if request.echoesPrompt, request.logprobs != nil {
-            throw APIError.invalidRequest("echo together with logprobs (prompt scoring) is not supported yet", param: "echo")
-        }
-        let generation = GenerationRequest(prompt: prompt, request: request, maxTokens: request.outputTokenLimit,
-                                           topLogprobs: request.logprobs)
-        let echo = request.echoesPrompt ? service.tokenizer.decode(prompt, skipSpecial: true) : ""
-        return try await textCompletion(generation, echo: echo, id: ObjectID.completion(), created: Int(Date().timeIntervalSince1970))
+        try await textCompletion(try prepare(request), id: ObjectID.completion(), created: Int(Date().timeIntervalSince1970))
     }
 
-    private func textCompletion(_ generation: GenerationRequest, echo: String, id: String, created: Int) async throws -> Completion {
-        let events = try await service.collect(generation)
+    private func textCompletion(_ prepared: PreparedCompletion, id: String, created: Int) async throws -> Completion {
+        let events = try await service.collect(prepared.generation)
         let last = events.last
-        let logprobs = generation.topLogprobs == nil ? nil : LogprobText.completion(events.compactMap(\.logprob), service.tokenizer)
+        var logprobs = prepared.logprobs
+        for event in events { logprobs.add(event) }
         return Completion(
             id: id, created: created, model: configuration.modelName,
-            choices: [.init(text: echo + events.map(\.text).joined(), logprobs: logprobs,
+            choices: [.init(text: prepared.echo + events.map(\.text).joined(), logprobs: prepared.wantsLogprobs ? logprobs.take() : nil,
                             finishReason: last?.finishReason.map(CompletionFinishReason.init))],
             usage: last?.usage.map(CompletionUsage.init))
     }

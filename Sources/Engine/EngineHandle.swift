@@ -48,7 +48,7 @@ public final class EngineHandle: Sendable {
             policy: configuration.policy, blockCount: blockCount, blockSize: configuration.blockSize,
             checkpointSlots: checkpointer?.store.slotCount ?? 0,
             maxNumBatchedTokens: configuration.maxNumBatchedTokens,
-            maxNumSequences: min(configuration.maxNumSequences, forward.maxLogitRows),
+            maxNumSequences: min(configuration.maxNumSequences, forward.maxLogitRows), maxLogitRows: forward.maxLogitRows,
             maxModelLength: maxModelLength, prefixCaching: configuration.prefixCaching,
             latencyModel: latencyModel, tpotMargin: configuration.tpotMargin))
         loop = EngineLoop(configuration: configuration, scheduler: scheduler,
@@ -102,6 +102,9 @@ public final class EngineHandle: Sendable {
         guard request.minTokens >= 0 else { throw .invalidRequest("min_tokens must be at least 0, got \(request.minTokens)") }
         if let k = request.topLogprobs, !(0 ... 20).contains(k) {
             throw .invalidRequest("top_logprobs must be between 0 and 20, got \(k)")
+        }
+        if let k = request.promptLogprobs, !(0 ... 20).contains(k) {
+            throw .invalidRequest("prompt logprobs must be between 0 and 20 alternatives, got \(k)")
         }
         do { _ = try StopStringMatcher(stopStrings: request.stopStrings) } catch { throw .invalidRequest(error.description) }
         if case .online(let slo?) = request.serviceClass, !(slo.ttft > 0 && slo.tpot > 0) {

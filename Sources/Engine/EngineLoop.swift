@@ -164,16 +164,17 @@ final class EngineLoop: @unchecked Sendable {
                                        endOfGeneration: endOfGeneration,
                                        ignoreEndOfGeneration: request.ignoreEOS, stopTokenIDs: request.stopTokenIDs)
             try scheduler.add(id: request.id, serviceClass: arrival.serviceClass, prompt: request.prompt,
-                              stopRules: rules, arrival: arrival.arrival)
+                              stopRules: rules, wantsPromptLogits: request.promptLogprobs != nil, arrival: arrival.arrival)
         } catch {
             arrival.continuation.finish(throwing: EngineError.rejected(error))
             return
         }
-        executor.register(request.id, prompt: request.prompt, parameters: request.sampling, topLogprobs: request.topLogprobs)
+        executor.register(request.id, prompt: request.prompt, parameters: request.sampling, topLogprobs: request.topLogprobs,
+                          promptLogprobs: request.promptLogprobs)
         outputs[request.id] = RequestOutput(
             continuation: arrival.continuation, detokenizer: IncrementalDetokenizer(tokenizer: tokenizer),
             stopMatcher: request.stopStrings.isEmpty ? nil : try? StopStringMatcher(stopStrings: request.stopStrings),
-            promptTokens: request.prompt.count, isOnline: arrival.serviceClass.isOnline)
+            prompt: request.prompt, promptLogprobs: request.promptLogprobs != nil, isOnline: arrival.serviceClass.isOnline)
     }
 
     private func cancel(_ id: RequestID) {
@@ -217,6 +218,11 @@ final class EngineLoop: @unchecked Sendable {
                 if stats.preemptionLatencies.count > 4096 { stats.preemptionLatencies.removeFirst(2048) }
             } else {
                 stats.busySeconds += end - start
+            }
+        }
+        if case .completed = result.outcome {
+            for (id, scored) in executor.promptLogprobs {
+                outputs[id]?.receivePromptLogprobs(firstIndex: scored.firstIndex, scored.entries)
             }
         }
         publish(events)

@@ -24,6 +24,9 @@ public struct GenerationRequest: Sendable {
     public var stopStrings: [String] = []
     /// Return each sampled token's log-probability and this many alternatives (nil = none).
     public var topLogprobs: Int? = nil
+    /// Return each prompt token's log-probability given the tokens before it, with this many
+    /// alternatives per position (nil = none; 0…20). They arrive on the first event.
+    public var promptLogprobs: Int? = nil
 
     public init(id: RequestID = GenerationRequest.nextID(), prompt: [Int32], serviceClass: Class = .online(nil),
                 sampling: SamplingParameters = .greedy, maxTokens: Int) {
@@ -52,6 +55,26 @@ public struct TokenEvent: Sendable {
     public var finishReason: FinishReason?
     /// Set on the last event.
     public var usage: Usage?
+    /// For a request with `promptLogprobs`: one entry per prompt token, in order, all on the
+    /// request's first event (the one with its first token, or its only event when it
+    /// generates nothing); empty on every other event.
+    public var promptLogprobs: [PromptTokenLogprob] = []
+}
+
+/// A prompt token's log-probability given the tokens before it, from the raw logits (before
+/// penalties and temperature), with the most likely alternatives at its position.
+public struct PromptTokenLogprob: Sendable {
+    public var token: Int32
+    /// Nil for the first prompt token, which nothing before it predicts.
+    public var logprob: Float?
+    /// The most likely tokens at this position, best first; empty for the first prompt token.
+    public var top: [(token: Int32, logprob: Float)]
+
+    public init(token: Int32, logprob: Float?, top: [(token: Int32, logprob: Float)]) {
+        self.token = token
+        self.logprob = logprob
+        self.top = top
+    }
 }
 
 public struct TokenLogprob: Sendable {

@@ -2,8 +2,9 @@ import LlamaModel
 import Scheduling
 
 /// Carries out the scheduler's plans on the model: checkpoint restores, the forward pass over
-/// the batch (abandoned between layers when the preemption signal is raised), sampling, and
-/// handing new KV blocks of offline requests to the background checkpointer.
+/// the batch (abandoned between layers when the preemption signal is raised), prompt
+/// log-probabilities, sampling, and handing new KV blocks of offline requests to the
+/// background checkpointer.
 ///
 /// Lives on the engine thread; only `signal` is touched from other threads.
 public final class ModelExecutor: Executor {
@@ -15,7 +16,13 @@ public final class ModelExecutor: Executor {
     private var sampling: [RequestID: SamplingState] = [:]
     /// Log-probabilities of the tokens sampled in the last completed step, for requests that asked.
     public private(set) var logprobs: [RequestID: TokenLogprob] = [:]
+    /// Prompt log-probabilities computed in the last completed step, for requests that asked:
+    /// entries for prompt tokens `firstIndex...`, in order. A recomputed chunk may repeat
+    /// entries sent before; the engine loop keeps the first of each.
+    public private(set) var promptLogprobs: [RequestID: (firstIndex: Int, entries: [PromptTokenLogprob])] = [:]
     private var logprobScratch: [Float]
+    /// Requests scoring their prompt: the prompt and the alternatives wanted per position.
+    private var promptScoring: [RequestID: (prompt: [Int32], top: Int)] = [:]
 
     struct SamplingState {
         var sampler: Sampler
@@ -31,16 +38,23 @@ public final class ModelExecutor: Executor {
         logprobScratch = Array(repeating: 0, count: forward.config.vocabularySize)
     }
 
-    /// Starts sampling state for a request; `parameters` must be valid.
-    public func register(_ id: RequestID, prompt: [Int32], parameters: SamplingParameters, topLogprobs: Int?) {
+    /// Starts sampling state for a request; `parameters` must be valid. With `promptLogprobs`
+    /// (alternatives per position), its `allLogits` chunks yield prompt log-probabilities.
+    public func register(_ id: RequestID, prompt: [Int32], parameters: SamplingParameters, topLogprobs: Int?,
+                         promptLogprobs: Int? = nil) {
         sampling[id] = SamplingState(sampler: Sampler(parameters: parameters, vocabularySize: forward.config.vocabularySize),
                                      history: prompt, topLogprobs: topLogprobs)
+        promptScoring[id] = promptLogprobs.map { (prompt, $0) }
     }
 
-    public func unregister(_ id: RequestID) { sampling[id] = nil }
+    public func unregister(_ id: RequestID) {
+        sampling[id] = nil
+        promptScoring[id] = nil
+    }
 
     public func execute(_ plan: SchedulerOutput) throws -> StepResult {
         logprobs.removeAll(keepingCapacity: true)
+        promptLogprobs.removeAll(keepingCapacity: true)
         // Barrier: saves of the last step finish before this one restores or overwrites blocks.
         checkpointer?.waitUntilIdle()
         let failed = (checkpointer?.takeFailures().keys).map { $0.map(Int32.init) } ?? []
@@ -53,10 +67,14 @@ public final class ModelExecutor: Executor {
 
         batch.removeAll()
         var rows: [(RequestID, Int)] = []
+        var scoringChunks: [(chunk: ScheduledChunk, firstRow: Int)] = []
         for chunk in plan.chunks {
+            let scores = chunk.allLogits && promptScoring[chunk.requestID] != nil
             let row = batch.add(tokens: chunk.tokens, startPosition: chunk.startPosition, blockTable: chunk.blockTable,
-                                logits: chunk.samples ? .last : .none)
-            if chunk.samples { rows.append((chunk.requestID, row)) }
+                                logits: scores ? .all : chunk.samples ? .last : .none)
+            if scores { scoringChunks.append((chunk, row)) }
+            // With every position's logits, the chunk's last row is the one to sample from.
+            if chunk.samples { rows.append((chunk.requestID, scores ? row + chunk.numScheduledTokens - 1 : row)) }
         }
         // The saved blocks were computed by earlier steps and this step does not write them,
         // so the copies run while it computes.
@@ -67,11 +85,30 @@ public final class ModelExecutor: Executor {
         if case .preempted(let layer) = outcome {
             return StepResult(outcome: .preempted(afterLayer: layer), failedCheckpointSlots: failed)
         }
+        // Before sampling, which may rewrite its rows in place (penalties, temperature).
+        for (chunk, firstRow) in scoringChunks { scorePrompt(chunk, firstRow: firstRow) }
         var samples: [RequestID: Int32] = [:]
         for (id, row) in rows {
             samples[id] = sample(id, logits: forward.logits(row: row))
         }
         return StepResult(outcome: .completed(samples: samples), failedCheckpointSlots: failed)
+    }
+
+    /// Prompt log-probabilities from an `allLogits` chunk: the logits at position p score
+    /// prompt token p + 1. The last prompt position scores nothing (its logits are the first
+    /// output token's distribution), and the first prompt token's entry is the engine loop's.
+    private func scorePrompt(_ chunk: ScheduledChunk, firstRow: Int) {
+        guard let scoring = promptScoring[chunk.requestID] else { return }
+        var entries: [PromptTokenLogprob] = []
+        for offset in 0 ..< chunk.numScheduledTokens {
+            let next = chunk.startPosition + offset + 1
+            guard next < scoring.prompt.count else { break }
+            let logits = UnsafeBufferPointer(forward.logits(row: firstRow + offset))
+            let token = scoring.prompt[next]
+            let top = scoring.top > 0 ? Sampler.topLogprobs(logits, k: scoring.top).map { ($0.id, $0.logprob) } : []
+            entries.append(PromptTokenLogprob(token: token, logprob: Sampler.logprob(of: token, in: logits), top: top))
+        }
+        if !entries.isEmpty { promptLogprobs[chunk.requestID] = (chunk.startPosition + 1, entries) }
     }
 
     private func sample(_ id: RequestID, logits: UnsafeMutableBufferPointer<Float>) -> Int32 {

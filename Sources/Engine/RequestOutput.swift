@@ -1,7 +1,8 @@
 import Scheduling
 import Tokenization
 
-/// The engine thread's view of one request's output: its stream, text assembly and usage.
+/// The engine thread's view of one request's output: its stream, text assembly, prompt
+/// log-probabilities and usage.
 struct RequestOutput {
     let continuation: AsyncThrowingStream<TokenEvent, any Error>.Continuation
     var detokenizer: IncrementalDetokenizer
@@ -11,6 +12,40 @@ struct RequestOutput {
     var completionTokens = 0
     /// Prompt tokens served from the prefix cache, read when it is first scheduled.
     var cachedTokens: Int?
+    /// Prompt log-probabilities received and not yet sent (they go out on the next event).
+    private var pendingPromptLogprobs: [PromptTokenLogprob] = []
+    /// Prompt tokens whose log-probability has been received: the high-water mark that keeps
+    /// a recomputed prompt chunk from sending any position twice.
+    private var numScoredPromptTokens = 0
+
+    /// With `promptLogprobs`, starts the prompt's log-probabilities with the first token's,
+    /// which is null: nothing before it predicts it.
+    init(continuation: AsyncThrowingStream<TokenEvent, any Error>.Continuation, detokenizer: IncrementalDetokenizer,
+         stopMatcher: StopStringMatcher?, prompt: [Int32], promptLogprobs: Bool, isOnline: Bool) {
+        self.continuation = continuation
+        self.detokenizer = detokenizer
+        self.stopMatcher = stopMatcher
+        self.promptTokens = prompt.count
+        self.isOnline = isOnline
+        if promptLogprobs, let first = prompt.first {
+            pendingPromptLogprobs = [PromptTokenLogprob(token: first, logprob: nil, top: [])]
+            numScoredPromptTokens = 1
+        }
+    }
+
+    /// Takes the executor's entries for prompt tokens `firstIndex...`, keeping only those past
+    /// the high-water mark. They follow on from it (the scheduler scores positions in order).
+    mutating func receivePromptLogprobs(firstIndex: Int, _ entries: [PromptTokenLogprob]) {
+        let repeated = numScoredPromptTokens - firstIndex
+        guard repeated >= 0, repeated < entries.count else { return }
+        pendingPromptLogprobs += entries[repeated...]
+        numScoredPromptTokens += entries.count - repeated
+    }
+
+    private mutating func takePromptLogprobs() -> [PromptTokenLogprob] {
+        defer { pendingPromptLogprobs = [] }
+        return pendingPromptLogprobs
+    }
 
     var usage: Usage { Usage(promptTokens: promptTokens, completionTokens: completionTokens, cachedTokens: cachedTokens ?? 0) }
 
@@ -33,7 +68,7 @@ struct RequestOutput {
             }
         }
         let event = TokenEvent(token: token, text: text, logprob: logprob, finishReason: reason,
-                               usage: reason == nil ? nil : usage)
+                               usage: reason == nil ? nil : usage, promptLogprobs: takePromptLogprobs())
         return (event, stoppedByString)
     }
 
@@ -41,7 +76,8 @@ struct RequestOutput {
     mutating func finalEvent(_ reason: FinishReason) -> TokenEvent {
         var text = detokenizer.flush()
         if stopMatcher != nil { text = stopMatcher!.append(text).text + stopMatcher!.finish() }
-        return TokenEvent(token: nil, text: text, logprob: nil, finishReason: reason, usage: usage)
+        return TokenEvent(token: nil, text: text, logprob: nil, finishReason: reason, usage: usage,
+                          promptLogprobs: takePromptLogprobs())
     }
 }
 

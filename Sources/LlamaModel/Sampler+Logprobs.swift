@@ -24,6 +24,15 @@ extension Sampler {
         }
     }
 
+    /// The log-probability of `token` under raw `logits`: the same value `logSoftmax` writes
+    /// for it, without a vocabulary-sized output. `token` must be a valid index.
+    public static func logprob(of token: Int32, in logits: UnsafeBufferPointer<Float>) -> Float {
+        let logNormalizer = logSumExp(logits)
+        guard logNormalizer.isFinite else { return Float(-Foundation.log(Double(logits.count))) }
+        let logit = logits[Int(token)]
+        return logit.isNaN ? -.infinity : Float(Double(logit) - logNormalizer)
+    }
+
     /// The `k` most likely tokens of raw `logits` with their log-probabilities, by descending
     /// log-probability, ties to the lower id. `k` is clamped to the vocabulary size.
     /// Allocates its result and one vocabulary-sized scratch; O(vocabulary + k log k).

@@ -38,7 +38,7 @@ public struct Completion: Codable, Sendable, Equatable {
         public var tokenLogprobs: [Double?]
         /// Each position's alternatives as token → logprob (null where `tokenLogprobs` is).
         public var topLogprobs: [[String: Double]?]
-        /// Each token's character offset in the choice's text.
+        /// Where each token starts in the choice's text, in UTF-8 bytes (across a stream, from the start of the whole text).
         public var textOffset: [Int]
 
         public init(tokens: [String], tokenLogprobs: [Double?], topLogprobs: [[String: Double]?], textOffset: [Int]) {

@@ -16,9 +16,12 @@ public struct KVCacheManager: Sendable {
 
     /// The cached blocks holding the longest prefix of `request`'s tokens, in full blocks.
     /// At least one token is always left to compute: the step that samples needs its logits.
+    /// Nothing from `request.promptLogitsRange` on is taken either: those positions must run
+    /// for their logits.
     func cachedPrefix(of request: ScheduledRequest) -> (blocks: [Int32], keys: [BlockKey]) {
         guard prefixCaching else { return ([], []) }
-        let candidates = (request.numTokens - 1) / blockSize
+        let reusable = min(request.numTokens - 1, request.promptLogitsRange?.lowerBound ?? .max)
+        let candidates = reusable / blockSize
         guard candidates > 0 else { return ([], []) }
         var blocks: [Int32] = []
         var keys: [BlockKey] = []

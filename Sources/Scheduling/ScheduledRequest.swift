@@ -14,6 +14,9 @@ public final class ScheduledRequest {
     /// Admission order; ties in every queue are broken by it.
     let sequenceNumber: UInt64
     public let stopRules: TokenStopRules
+    /// The caller wants each prompt token's log-probability: while the prompt runs, its chunks
+    /// ask for the logits of every position.
+    public let wantsPromptLogits: Bool
 
     /// Prompt followed by the output so far.
     public private(set) var tokens: [Int32]
@@ -40,12 +43,13 @@ public final class ScheduledRequest {
     var pausedAt: UInt64 = 0
 
     init(id: RequestID, serviceClass: ServiceClass, prompt: [Int32], stopRules: TokenStopRules,
-         arrival: Double, sequenceNumber: UInt64) {
+         wantsPromptLogits: Bool = false, arrival: Double, sequenceNumber: UInt64) {
         self.id = id
         self.serviceClass = serviceClass
         self.tokens = prompt
         self.numPromptTokens = prompt.count
         self.stopRules = stopRules
+        self.wantsPromptLogits = wantsPromptLogits
         self.arrival = arrival
         self.sequenceNumber = sequenceNumber
     }
@@ -60,6 +64,16 @@ public final class ScheduledRequest {
     public var isDecoding: Bool { numOutputTokens > 0 && numRemainingTokens == 1 }
     /// A request that only scores its prompt.
     var samples: Bool { stopRules.maxTokens > 0 }
+
+    /// Positions whose logits the caller still needs for prompt log-probabilities: the logits
+    /// at position p score prompt token p + 1, so the last prompt position (which only predicts
+    /// the first output token) is not among them, and neither is any position a completed step
+    /// already ran (its log-probabilities went out then; a recompute must not send them twice).
+    /// Nil when there are none.
+    public var promptLogitsRange: Range<Int>? {
+        guard wantsPromptLogits, numEverComputedTokens < numPromptTokens - 1 else { return nil }
+        return numEverComputedTokens ..< numPromptTokens - 1
+    }
 
     /// When its first token is due (online only).
     public var ttftDeadline: Double? { serviceClass.objective.map { arrival + $0.ttft } }

@@ -20,7 +20,7 @@ public final class Scheduler {
     var pauseClock: UInt64 = 0
 
     public init(_ configuration: SchedulerConfiguration) {
-        precondition(configuration.maxNumBatchedTokens > 0 && configuration.maxNumSequences > 0)
+        precondition(configuration.maxNumBatchedTokens > 0 && configuration.maxNumSequences > 0 && configuration.maxLogitRows > 0)
         self.configuration = configuration
         kv = KVCacheManager(blockCount: configuration.blockCount, blockSize: configuration.blockSize,
                             prefixCaching: configuration.prefixCaching)
@@ -30,9 +30,11 @@ public final class Scheduler {
     // MARK: - Requests in and out
 
     /// Queues a request. Rejects what could never run: an empty prompt, prompt plus
-    /// `maxTokens` beyond the context or beyond the whole KV cache.
+    /// `maxTokens` beyond the context or beyond the whole KV cache. With `wantsPromptLogits`,
+    /// the chunks that run its prompt ask for the logits of every position (prompt
+    /// log-probabilities), and it takes nothing from the prefix cache that it still has to score.
     public func add(id: RequestID, serviceClass: ServiceClass, prompt: [Int32], stopRules: TokenStopRules,
-                    arrival: Double) throws(SchedulingError) {
+                    wantsPromptLogits: Bool = false, arrival: Double) throws(SchedulingError) {
         guard !prompt.isEmpty else { throw .emptyPrompt }
         guard stopRules.maxTokens >= 0 else { throw .invalidMaxTokens(stopRules.maxTokens) }
         guard requests[id] == nil else { throw .duplicateID(id) }
@@ -43,7 +45,8 @@ public final class Scheduler {
         let capacity = configuration.blockCount * configuration.blockSize
         guard total <= capacity else { throw .exceedsKVCache(tokens: total, capacity: capacity) }
         let request = ScheduledRequest(id: id, serviceClass: serviceClass, prompt: prompt, stopRules: stopRules,
-                                       arrival: arrival, sequenceNumber: nextSequenceNumber)
+                                       wantsPromptLogits: wantsPromptLogits, arrival: arrival,
+                                       sequenceNumber: nextSequenceNumber)
         nextSequenceNumber += 1
         requests[id] = request
         enqueue(request)

@@ -8,8 +8,14 @@ public struct ScheduledChunk: Sendable {
     /// The chunk reaches the end of the request's tokens: sample the next token from its last position.
     public let samples: Bool
     public let isOnline: Bool
+    /// Compute the logits of every position, not only the last: the request wants its prompt's
+    /// log-probabilities and this chunk runs prompt positions that have not been scored yet.
+    public let allLogits: Bool
 
     public var numScheduledTokens: Int { tokens.count }
+    /// Logits rows the chunk takes in the executor: one per token for `allLogits` (the last
+    /// one doubles as the sampling row), one when it only samples, none otherwise.
+    public var numLogitRows: Int { allLogits ? tokens.count : samples ? 1 : 0 }
 }
 
 /// A copy between a KV block and a checkpoint slot.
@@ -38,6 +44,7 @@ public struct SchedulerOutput: Sendable {
     public internal(set) var predictedSeconds: Double = 0
 
     public var numScheduledTokens: Int { chunks.reduce(0) { $0 + $1.numScheduledTokens } }
+    public var numLogitRows: Int { chunks.reduce(0) { $0 + $1.numLogitRows } }
     public var hasWork: Bool { !chunks.isEmpty || !restores.isEmpty }
 }
 

@@ -27,6 +27,10 @@ public struct SchedulerConfiguration: Sendable {
     public var maxNumBatchedTokens: Int
     /// Requests in the running set at most.
     public var maxNumSequences: Int
+    /// Logits rows the executor computes per step at most. A chunk that samples takes one, a
+    /// chunk scoring prompt positions one per token (see `ScheduledChunk.numLogitRows`). Keep it
+    /// at least `maxNumSequences`, so every running request can sample in the same step.
+    public var maxLogitRows: Int
     /// Positions per request at most (the model's context, or less).
     public var maxModelLength: Int
     public var prefixCaching: Bool
@@ -38,7 +42,7 @@ public struct SchedulerConfiguration: Sendable {
     public var minOnlinePrefillChunk: Int
 
     public init(policy: SchedulingPolicy = .conserve, blockCount: Int, blockSize: Int = 16, checkpointSlots: Int = 0,
-                maxNumBatchedTokens: Int = 256, maxNumSequences: Int = 64, maxModelLength: Int,
+                maxNumBatchedTokens: Int = 256, maxNumSequences: Int = 64, maxLogitRows: Int = .max, maxModelLength: Int,
                 prefixCaching: Bool = true, latencyModel: (any StepTimePredictor)? = nil,
                 tpotMargin: Double = 0.15, minOnlinePrefillChunk: Int = 16) {
         self.policy = policy
@@ -47,6 +51,7 @@ public struct SchedulerConfiguration: Sendable {
         self.checkpointSlots = checkpointSlots
         self.maxNumBatchedTokens = maxNumBatchedTokens
         self.maxNumSequences = maxNumSequences
+        self.maxLogitRows = maxLogitRows
         self.maxModelLength = maxModelLength
         self.prefixCaching = prefixCaching
         self.latencyModel = latencyModel

@@ -9,6 +9,22 @@ extension Tokenizer {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Where each of `ids` starts in `decode(ids, skipSpecial:)`, in UTF-8 bytes of the decoded
+    /// bytes (the legacy completions API's `text_offset`). A token that adds nothing (a
+    /// skipped special token) starts where the next one does. Exact when the decoded bytes are
+    /// valid UTF-8; otherwise `decode` widens each bad byte to U+FFFD and offsets after it fall short.
+    public func decodedOffsets(_ ids: [Int32], skipSpecial: Bool = false) -> [Int] {
+        var bytes: [UInt8] = []
+        var offsets: [Int] = []
+        offsets.reserveCapacity(ids.count)
+        var stripSpace = stripsLeadingSpace
+        for id in ids {
+            offsets.append(bytes.count)
+            appendDecoded(id, skipSpecial: skipSpecial, stripSpace: &stripSpace, to: &bytes)
+        }
+        return offsets
+    }
+
     /// SentencePiece with a space prefix: the first space of the decoded text is the one encoding added.
     var stripsLeadingSpace: Bool { model == .sentencePiece && addSpacePrefix }
 

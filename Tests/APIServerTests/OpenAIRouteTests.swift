@@ -74,6 +74,57 @@ import Testing
         }
     }
 
+    @Test func echoWithLogprobsScoresThePrompt() async throws {
+        let text = "The capital of France is Paris"
+        let scoring = #"{"model": "smollm2", "prompt": "The capital of France is Paris", "max_tokens": 0, "echo": true, "logprobs": 1}"#
+        try await ServerTestSupport.application().test(.router) { client in
+            try await client.execute(uri: "/v1/completions", method: .post, body: ByteBuffer(string: scoring)) { response in
+                #expect(response.status == .ok)
+                let completion = try ServerTestSupport.json(response.body)
+                let choice = try #require((completion["choices"] as? [[String: Any]])?.first)
+                #expect(choice["text"] as? String == text)
+                #expect(choice["finish_reason"] as? String == "length")
+                let promptTokens = try #require((completion["usage"] as? [String: Any])?["prompt_tokens"] as? Int)
+                let logprobs = try #require(choice["logprobs"] as? [String: Any])
+                let tokens = try #require(logprobs["tokens"] as? [String])
+                let values = try #require(logprobs["token_logprobs"] as? [Any])
+                let tops = try #require(logprobs["top_logprobs"] as? [Any])
+                let offsets = try #require(logprobs["text_offset"] as? [Int])
+                #expect(tokens.count == promptTokens && promptTokens > 3)
+                #expect(tokens.joined() == text)
+                #expect(values.count == tokens.count && tops.count == tokens.count)
+                #expect(values.first is NSNull && tops.first is NSNull)
+                #expect(values.dropFirst().allSatisfy { ($0 as? Double).map { $0 <= 0 } ?? false })
+                #expect(tops.dropFirst().allSatisfy { ($0 as? [String: Double])?.count == 1 })
+                #expect(offsets == tokens.indices.map { tokens[..<$0].joined().utf8.count })
+            }
+
+            // Streaming, with generated tokens: the prompt's entries lead the first chunk and
+            // offsets run on across chunks.
+            let streaming = #"{"model": "smollm2", "prompt": "The capital of France is Paris", "max_tokens": 2, "temperature": 0, "ignore_eos": true, "echo": true, "logprobs": 2, "stream": true}"#
+            try await client.execute(uri: "/v1/completions", method: .post, body: ByteBuffer(string: streaming)) { response in
+                #expect(response.status == .ok)
+                let lines = String(buffer: response.body).split(separator: "\n\n").map { String($0) }
+                #expect(lines.last == "data: [DONE]")
+                let choices = try lines.dropLast().map { line in
+                    let chunk = try JSONSerialization.jsonObject(with: Data(line.dropFirst("data: ".count).utf8)) as? [String: Any]
+                    return try #require((chunk?["choices"] as? [[String: Any]])?.first)
+                }
+                try #require(choices.count == 2)
+                let fullText = choices.compactMap { $0["text"] as? String }.joined()
+                #expect(fullText.hasPrefix(text))
+                let chunkLogprobs = choices.compactMap { $0["logprobs"] as? [String: Any] }
+                let tokens = chunkLogprobs.flatMap { $0["tokens"] as? [String] ?? [] }
+                let offsets = chunkLogprobs.flatMap { $0["text_offset"] as? [Int] ?? [] }
+                let firstCount = (chunkLogprobs.first?["tokens"] as? [String])?.count ?? 0
+                #expect(firstCount >= 7) // the prompt's tokens and the first generated one
+                #expect(tokens.count == firstCount + 1)
+                #expect(tokens.joined() == fullText)
+                #expect(offsets == tokens.indices.map { tokens[..<$0].joined().utf8.count })
+            }
+        }
+    }
+
     @Test func badInputGetsOpenAIErrors() async throws {
         try await ServerTestSupport.application(maxBodySize: 4096).test(.router) { client in
             func expectError(_ uri: String, _ body: String, status: HTTPResponse.Status, param: String? = nil,

@@ -169,7 +169,7 @@ import Glibc
             let counts = try #require(try store.batch(id: batch.id)).requestCounts
             committedAtKill = counts.completed + counts.failed
             if committedAtKill >= Self.killAfterResults { break }
-            Thread.sleep(forTimeInterval: 0.005)
+            usleep(5_000)
         }
         try #require(child.isRunning, "the child exited by itself with status \(child.terminationStatus)")
         try #require(committedAtKill >= Self.killAfterResults, "the child never committed enough results")

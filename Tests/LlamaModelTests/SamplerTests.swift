@@ -404,6 +404,17 @@ private let chiSquareLimit = 35.0
         #expect(allMinusInfinity.allSatisfy { abs(Double($0) + Foundation.log(2)) < 1e-6 })
     }
 
+    @Test func logprobOfOneTokenIsWhatLogSoftmaxWrites() {
+        for logits in [smallLogits, randomLogits(count: 50_000, seed: 5, scale: 10), [1000, 1001, -.infinity, .nan]] {
+            let reference = logSoftmax(logits)
+            for token in [0, 1, logits.count / 2, logits.count - 1] {
+                let value = logits.withUnsafeBufferPointer { Sampler.logprob(of: Int32(token), in: $0) }
+                #expect(value == reference[token] || (value.isInfinite && reference[token].isInfinite))
+            }
+        }
+        #expect([Float.infinity, 0].withUnsafeBufferPointer { Sampler.logprob(of: 1, in: $0) } == logSoftmax([.infinity, 0])[1])
+    }
+
     @Test func topLogprobsAreSortedWithTiesToLowerIds() {
         let logits: [Float] = [1, 3, 2, 3, -1, 2]
         let top = logits.withUnsafeBufferPointer { Sampler.topLogprobs($0, k: 4) }

@@ -24,9 +24,10 @@ struct SchedulerHarness {
                                latencyModel: LinearStepTime())
     }
 
-    mutating func add(_ id: RequestID, _ serviceClass: ServiceClass = .offline, prompt: [Int32], maxTokens: Int) throws {
+    mutating func add(_ id: RequestID, _ serviceClass: ServiceClass = .offline, prompt: [Int32], maxTokens: Int,
+                      wantsPromptLogits: Bool = false) throws {
         try scheduler.add(id: id, serviceClass: serviceClass, prompt: prompt,
-                          stopRules: TokenStopRules(maxTokens: maxTokens), arrival: now)
+                          stopRules: TokenStopRules(maxTokens: maxTokens), wantsPromptLogits: wantsPromptLogits, arrival: now)
     }
 
     /// One schedule → execute → update round; returns the plan.

@@ -52,6 +52,15 @@ struct SmolLMReferenceTests {
         #expect(t.decode(plain) == text)
         #expect(t.decode(parsed) == text)
         #expect(t.decode(parsed, skipSpecial: true) == "user\nhi")
+        // Offsets into the decoded text: skipped special tokens take no bytes.
+        let offsets = t.decodedOffsets(parsed, skipSpecial: true)
+        let decoded = Array("user\nhi".utf8)
+        #expect(offsets.count == parsed.count && offsets.first == 0 && offsets.last == decoded.count)
+        for (i, id) in parsed.enumerated() where id != 1 && id != 2 {
+            let piece = t.pieceBytes(id)
+            #expect(Array(decoded[offsets[i] ..< offsets[i] + piece.count]) == piece)
+        }
+        #expect(t.decodedOffsets(plain) == plain.indices.map { t.decode(Array(plain[..<$0])).utf8.count })
         // add_bos_token is false for SmolLM2: addSpecial adds nothing.
         #expect(t.encode("hi", addSpecial: true) == t.encode("hi"))
     }
