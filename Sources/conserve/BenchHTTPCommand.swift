@@ -29,7 +29,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
     var outputTokens = 64
 
     @Option(help: "Rounds of the overhead comparison (in process and HTTP alternate).")
-    var rounds = 2
+    var rounds = 3
 
     @Option(help: "Concurrent streaming connections held in the soak.")
     var connections = 256
@@ -69,14 +69,20 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         let server = OpenAIServer(service: service, configuration: serverConfiguration, store: nil, logger: logger)
         let app = server.application(logger: logger)
         let serverTask = Task { try await app.run() }
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        // One connection per stream, as a crowd of clients would open them.
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.connectionPool = .init(idleTimeout: .seconds(60),
+                                                   concurrentHTTP1ConnectionsPerHostSoftLimit: max(connections, concurrency) + 64)
+        clientConfiguration.timeout = .init(connect: .seconds(60), read: .seconds(600))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         let url = "http://127.0.0.1:\(serverConfiguration.port)"
         defer { serverTask.cancel() }
         try await Self.waitForHealth(client, url)
 
         var report = Report(concurrency: concurrency, outputTokens: outputTokens)
         let prompts = EngineBenchParts.offlinePrompts(concurrency, tokenizer: tokenizer)
-        _ = try await inProcess(service, Array(prompts.prefix(4))) // warm up: first steps pay page faults
+        // Warm up with the full load once: the first steps that reach a KV block pay its page faults.
+        _ = try await inProcess(service, prompts)
         _ = try await overHTTP(client, url, Array(prompts.prefix(4)))
         for round in 0 ..< rounds {
             for mode in round % 2 == 0 ? ["process", "http"] : ["http", "process"] {
@@ -128,9 +134,13 @@ struct BenchHTTPCommand: AsyncParsableCommand {
                 | %d concurrent streaming connections | %d failed | 0 |
                 | %d requests in a row (64 at a time) | %d failed; RSS %.1f → %.1f MiB (%+.1f) | growth < 50 MiB |
 
+                Resident memory: %.1f MiB before the soak, %.1f after the concurrent streams (their KV blocks are
+                touched for the first time), %.1f after the requests in a row.
+
                 """, concurrency, outputTokens, mean(report.httpTokensPerSecond), mean(report.inProcessTokensPerSecond), report.ratio,
-                connections, report.connectionFailures, requests, report.requestFailures, report.rssBeforeMiB,
-                report.rssAfterRequestsMiB, report.rssAfterRequestsMiB - report.rssBeforeMiB))
+                connections, report.connectionFailures, requests, report.requestFailures, report.rssAfterConnectionsMiB,
+                report.rssAfterRequestsMiB, report.rssAfterRequestsMiB - report.rssAfterConnectionsMiB,
+                report.rssBeforeMiB, report.rssAfterConnectionsMiB, report.rssAfterRequestsMiB))
         }
     }
 
