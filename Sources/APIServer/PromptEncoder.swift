@@ -18,6 +18,8 @@ public struct PromptEncoder: Sendable {
         eosText = tokenizer.eosID.map { tokenizer.tokenText($0) } ?? ""
     }
 
+    public var hasChatTemplate: Bool { template != nil }
+
     public func chatPrompt(_ messages: [ChatCompletionRequest.Message]) throws(APIError) -> [Int32] {
         guard let template else {
             throw APIError.invalidRequest("this model has no chat template; use /v1/completions", param: "messages")

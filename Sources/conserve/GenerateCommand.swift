@@ -1,6 +1,8 @@
+import APIServer
 import ArgumentParser
 import Foundation
 import LlamaModel
+import OpenAIAPI
 import Tokenization
 
 struct GenerateCommand: ParsableCommand {
@@ -66,7 +68,7 @@ struct GenerateCommand: ParsableCommand {
     func run() throws {
         let model = try modelOptions.load()
         let tokenizer = try Tokenizer(gguf: model.file)
-        let promptIDs = try PromptBuilder(model: model, tokenizer: tokenizer).ids(prompt: prompt, system: system, chat: chat)
+        let promptIDs = try promptTokens(model: model, tokenizer: tokenizer)
         guard !promptIDs.isEmpty else { throw GenerationError.emptyPrompt }
         let generator = try TextGenerator(model: model, threads: modelOptions.threads,
                                           contextLength: promptIDs.count + max(maxTokens, 1))
@@ -122,23 +124,20 @@ struct GenerateCommand: ParsableCommand {
     }
 }
 
-/// Turns a prompt into ids: plain text, or a user message (and optional system message)
-/// rendered through the model's own chat template.
-struct PromptBuilder {
-    let model: LoadedModel
-    let tokenizer: Tokenizer
-
-    func ids(prompt: String, system: String?, chat: Bool) throws -> [Int32] {
-        guard chat else { return tokenizer.encode(prompt, addSpecial: true, parseSpecial: false) }
-        guard let source = model.file.string("tokenizer.chat_template") else {
-            throw ValidationError("this model has no tokenizer.chat_template; run without --chat")
+extension GenerateCommand {
+    /// The prompt as ids: plain text, or a user message (and optional system message) through
+    /// the model's chat template, encoded as the server encodes them.
+    func promptTokens(model: LoadedModel, tokenizer: Tokenizer) throws -> [Int32] {
+        let encoder = try PromptEncoder(model: model, tokenizer: tokenizer)
+        do {
+            guard chat else { return try encoder.completionPrompt(.text(prompt)) }
+            var messages: [ChatCompletionRequest.Message] = []
+            if let system { messages.append(.init(role: .system, system)) }
+            messages.append(.init(role: .user, prompt))
+            return try encoder.chatPrompt(messages)
+        } catch {
+            throw ValidationError(chat && !encoder.hasChatTemplate ? "this model has no tokenizer.chat_template; run without --chat"
+                                                                   : error.message)
         }
-        var messages: [ChatMessage] = []
-        if let system { messages.append(ChatMessage(role: "system", content: system)) }
-        messages.append(ChatMessage(role: "user", content: prompt))
-        let bos = tokenizer.bosID.map { tokenizer.tokenText($0) } ?? ""
-        let eos = tokenizer.eosID.map { tokenizer.tokenText($0) } ?? ""
-        let rendered = try ChatTemplate(source: source).render(messages: messages, addGenerationPrompt: true, bosToken: bos, eosToken: eos)
-        return tokenizer.encode(rendered, addSpecial: true, parseSpecial: true)
     }
 }
