@@ -66,7 +66,7 @@ public final class GenerationService: Sendable {
                 do {
                     for try await event in stream {
                         if firstToken == nil {
-                            firstToken = Self.seconds(clock.now - start)
+                            firstToken = (clock.now - start).inSeconds
                             release?.release()
                         }
                         usage = event.usage ?? usage
@@ -79,15 +79,13 @@ public final class GenerationService: Sendable {
                     continuation.finish(throwing: error)
                 }
                 release?.release()
-                let e2e = Self.seconds(clock.now - start)
+                let e2e = (clock.now - start).inSeconds
                 metrics.record(online: isOnline, objective: objective, ttft: firstToken, e2e: e2e, usage: usage)
                 logger.info("request \(id) \(isOnline ? "online" : "offline") \(outcome): \(promptTokens) prompt + \(usage?.completionTokens ?? 0) generated tokens, ttft \(firstToken.map { String(format: "%.3f", $0) } ?? "-") s, total \(String(format: "%.3f", e2e)) s")
             }
             continuation.onTermination = { _ in task.cancel() }
         }
     }
-
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 
     /// Runs a request to its end and returns every event.
     public func collect(_ request: GenerationRequest) async throws(APIError) -> [TokenEvent] {

@@ -65,8 +65,7 @@ final class EngineLoop: @unchecked Sendable {
 
     /// Seconds since the engine started: the scheduler's clock.
     var now: Double {
-        let d = clock.now - started
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        (clock.now - started).inSeconds
     }
 
     /// Starts the thread. It holds the loop until `run` returns; nothing holds the thread,

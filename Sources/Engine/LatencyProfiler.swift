@@ -116,9 +116,6 @@ public struct LatencyProfiler: Sendable {
                 nextBlock += count
             }
         }
-        func seconds(_ duration: Duration) -> Double {
-            Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-        }
 
         // Warm up on the shape with the most tokens first (it touches every scratch buffer),
         // then on the first few of the sweep.
@@ -142,7 +139,7 @@ public struct LatencyProfiler: Sendable {
                 load(shapes[index])
                 let start = clock.now
                 try forward.run(batch, kv: kv)
-                let elapsed = seconds(clock.now - start)
+                let elapsed = (clock.now - start).inSeconds
                 times[index].append(elapsed)
                 if pass == 0 { wanted[index] = sweep.runs(after: elapsed) }
                 completed += 1
@@ -156,7 +153,7 @@ public struct LatencyProfiler: Sendable {
         for (index, shape) in shapes.enumerated() {
             profile.measurements.append(Measurement(shape: shape, runs: times[index], isHeldOut: sweep.isHeldOut(index)))
         }
-        profile.seconds = seconds(clock.now - started)
+        profile.seconds = (clock.now - started).inSeconds
         return profile
     }
 }

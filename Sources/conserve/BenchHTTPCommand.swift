@@ -89,7 +89,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
                 let start = ContinuousClock.now
                 let tokens = mode == "process"
                     ? try await inProcess(service, prompts) : try await overHTTP(client, url, prompts)
-                let rate = Double(tokens) / EngineBenchParts.seconds(ContinuousClock.now - start)
+                let rate = Double(tokens) / (ContinuousClock.now - start).inSeconds
                 if mode == "process" { report.inProcessTokensPerSecond.append(rate) } else { report.httpTokensPerSecond.append(rate) }
                 Console.status("  \(mode) round \(round + 1): \(String(format: "%.1f", rate)) generated tok/s")
             }
@@ -118,7 +118,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
             if done % 1024 < 64 { Console.status("  \(done)/\(requests) requests, RSS \(String(format: "%.1f", Self.residentMiB())) MiB") }
         }
         report.rssAfterRequestsMiB = Self.residentMiB()
-        report.soakSeconds = EngineBenchParts.seconds(ContinuousClock.now - soakStart)
+        report.soakSeconds = (ContinuousClock.now - soakStart).inSeconds
         try await client.shutdown()
         engine.shutdown()
 

@@ -9,14 +9,10 @@ import Tokenization
 enum EngineBenchParts {
     static let clock = ContinuousClock()
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
-
     static func time(_ body: () throws -> Void) rethrows -> Double {
         let start = clock.now
         try body()
-        return seconds(clock.now - start)
+        return (clock.now - start).inSeconds
     }
 
     /// Token ids spread over the vocabulary, the same on every run.
@@ -67,7 +63,7 @@ enum EngineBenchParts {
             let end = clock.now
             while !raiser.isFinished { Thread.sleep(forTimeInterval: 0.0005) }
             signal.clear()
-            if case .preempted = outcome, let raised = raisedAt.withLock({ $0 }) { latencies.append(seconds(end - raised)) }
+            if case .preempted = outcome, let raised = raisedAt.withLock({ $0 }) { latencies.append((end - raised).inSeconds) }
         }
         let p99 = latencies.quantile(0.99)
         return .init(trials: trials, preempted: latencies.count, stepTokens: tokens, stepSeconds: step, layerSeconds: layer,
@@ -182,7 +178,7 @@ enum EngineBenchParts {
                     }
                     try await group.waitForAll()
                 }
-                let elapsed = seconds(clock.now - start)
+                let elapsed = (clock.now - start).inSeconds
                 engine.shutdown()
                 runs.append(.init(policy: policy.rawValue, round: round, seconds: elapsed, tokens: tokens,
                                   tokensPerSecond: Double(tokens) / elapsed))
@@ -207,7 +203,7 @@ enum EngineBenchParts {
         func ttft(_ prompt: [Int32]) async throws -> Double {
             let start = clock.now
             for try await _ in try engine.submit(GenerationRequest(prompt: prompt, maxTokens: 1)) { break }
-            return seconds(clock.now - start)
+            return (clock.now - start).inSeconds
         }
         var first: [Double] = [], second: [Double] = []
         for trial in 0 ..< trials {
