@@ -50,6 +50,11 @@ let package = Package(
             .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
+        .target(name: "Workloads", dependencies: [
+            "Engine", "Scheduling", "Tokenization",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .executableTarget(
             name: "conserve",
             dependencies: [
@@ -59,7 +64,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                "Jobs",
+                "Jobs", "Workloads",
             ]
         ),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernels"]),
@@ -70,6 +75,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Scheduling", "LlamaModel", "Tokenization"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs"]),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Engine", "Scheduling", "Tokenization", "LlamaModel"]),
         .testTarget(name: "APIServerTests", dependencies: [
             "APIServer", "Engine", "OpenAIAPI", "LlamaModel", "Tokenization", "Jobs",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -28,11 +28,11 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Positions per request at most (default: the model's context length).")
     var maxModelLen: Int?
 
-    @Option(help: "Default time-to-first-token objective of online requests, in milliseconds.")
-    var sloTtftMs: Double = 1000
+    @Option(help: "Default time-to-first-token objective of online requests, in milliseconds (default 1000).")
+    var sloTtftMs: Double?
 
-    @Option(help: "Default time-per-output-token objective of online requests, in milliseconds.")
-    var sloTpotMs: Double = 100
+    @Option(help: "Default time-per-output-token objective of online requests, in milliseconds (default 100).")
+    var sloTpotMs: Double?
 
     @Flag(help: "Turn prefix caching off.")
     var noPrefixCaching = false
@@ -54,7 +54,7 @@ struct EngineOptions: ParsableArguments {
         c.maxModelLength = maxModelLen
         c.prefixCaching = !noPrefixCaching
         c.threads = threads
-        c.defaultObjective = ServiceLevelObjective(ttft: sloTtftMs / 1000, tpot: sloTpotMs / 1000)
+        c.defaultObjective = ServiceLevelObjective(ttft: (sloTtftMs ?? 1000) / 1000, tpot: (sloTpotMs ?? 100) / 1000)
         if let problem = c.validationError() { throw ValidationError(problem) }
         return c
     }

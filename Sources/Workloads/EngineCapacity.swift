@@ -1,0 +1,48 @@
+import Scheduling
+
+/// What the latency model says the engine can do, used to set a run's online load and its
+/// default objectives.
+public struct EngineCapacity: Sendable {
+    public let predictor: any StepTimePredictor
+    /// Tokens per step at most (the engine's static budget).
+    public let budget: Int
+
+    public init(predictor: any StepTimePredictor, budget: Int) {
+        self.predictor = predictor
+        self.budget = budget
+    }
+
+    /// Tokens per second with every step full: one chunk of `budget` new tokens.
+    public var tokensPerSecond: Double {
+        Double(budget) / predictor.predict(StepFeatures().adding(newTokens: budget, cachedTokens: 0))
+    }
+
+    /// Predicted seconds to prefill `tokens` alone, in chunks of the budget.
+    public func prefillSeconds(_ tokens: Int) -> Double {
+        var seconds = 0.0, done = 0
+        while done < tokens {
+            let chunk = min(budget, tokens - done)
+            seconds += predictor.predict(StepFeatures().adding(newTokens: chunk, cachedTokens: done))
+            done += chunk
+        }
+        return seconds
+    }
+
+    /// Predicted seconds of one decode step of `sequences` requests holding `context` positions each.
+    public func decodeStepSeconds(sequences: Int, context: Int) -> Double {
+        var features = StepFeatures()
+        for _ in 0 ..< max(sequences, 1) { features.add(newTokens: 1, cachedTokens: context) }
+        return predictor.predict(features)
+    }
+
+    /// Objectives derived from the profile for prompts of `promptTokens` (a high percentile of
+    /// the workload's): TTFT may take 3× the prompt's prefill alone, which leaves room to queue
+    /// behind another prompt; TPOT may take a step that carries a 64-token prefill chunk beside
+    /// the decodes, so online prefill can go on while others decode.
+    public func defaultObjective(promptTokens: Int, context: Int) -> ServiceLevelObjective {
+        var step = StepFeatures()
+        step.add(newTokens: 64, cachedTokens: 0)
+        for _ in 0 ..< 4 { step.add(newTokens: 1, cachedTokens: context) }
+        return ServiceLevelObjective(ttft: 3 * prefillSeconds(promptTokens), tpot: predictor.predict(step))
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// How online arrivals and lengths are drawn from a trace.
+public struct OnlineWorkloadSpec: Sendable {
+    /// The trace: lengths always come from it; arrivals too unless `arrivalCV` is set.
+    public var rows: [TraceRow]
+    /// nil: the trace's own arrival times. A number: gamma arrivals with this coefficient of
+    /// variation (1 = Poisson, larger = burstier), lengths drawn from the trace.
+    public var arrivalCV: Double?
+    /// Where the window starts in the trace, in trace seconds.
+    public var traceStart: Double = 0
+    /// Seconds of arrivals in the run.
+    public var duration: Double
+    /// Target share of the engine's token capacity used by online work (0.4 = 40%). When nil,
+    /// the trace's rate is multiplied by `rateScale`.
+    public var onlineLoad: Double?
+    public var rateScale: Double = 1
+    /// Prompt and output lengths are multiplied by this, then clipped.
+    public var lengthScale: Double = 1
+    public var maxPromptTokens: Int
+    public var maxOutputTokens: Int
+    public var seed: UInt64 = 0
+
+    public init(rows: [TraceRow], duration: Double, maxPromptTokens: Int, maxOutputTokens: Int) {
+        self.rows = rows
+        self.duration = duration
+        self.maxPromptTokens = maxPromptTokens
+        self.maxOutputTokens = maxOutputTokens
+    }
+
+    /// A trace row's lengths after scaling and clipping.
+    public func lengths(_ row: TraceRow) -> (prompt: Int, output: Int) {
+        let prompt = min(max(Int((Double(row.promptTokens) * lengthScale).rounded()), 1), maxPromptTokens)
+        let output = min(max(Int((Double(row.outputTokens) * lengthScale).rounded()), 1), maxOutputTokens)
+        return (prompt, output)
+    }
+}
+
+/// Online arrivals with their lengths, and the load they put on the engine.
+public struct OnlinePlan: Sendable {
+    public struct Arrival: Sendable, Equatable {
+        public var time: Double
+        public var promptTokens: Int
+        public var outputTokens: Int
+    }
+
+    public var arrivals: [Arrival]
+    /// Requests per second the plan aims at.
+    public var rate: Double
+    /// Mean prompt + output tokens per request (scaled and clipped) in the trace window.
+    public var meanTokens: Double
+    /// The trace's own request rate in the window, before scaling.
+    public var traceRate: Double
+    /// Tokens per second the engine can process (from the latency model).
+    public var capacityTokensPerSecond: Double
+    /// The load the plan's arrivals actually offer: their tokens per second over capacity.
+    public var offeredLoad: Double {
+        guard capacityTokensPerSecond > 0, duration > 0 else { return 0 }
+        let tokens = arrivals.reduce(0) { $0 + $1.promptTokens + $1.outputTokens }
+        return Double(tokens) / duration / capacityTokensPerSecond
+    }
+    public var duration: Double
+}
+
+public enum OnlineWorkload {
+    /// Trace seconds used to estimate the window's natural rate and mean lengths.
+    static let statisticsWindow = 600.0
+
+    /// Scales the trace so online work offers `onlineLoad` of `capacityTokensPerSecond`:
+    /// rate = load × capacity / mean tokens per request. Online load is measured in tokens
+    /// because on this engine a token costs nearly the same in a prefill chunk or a decode
+    /// batch (the step time is dominated by the per-token term of the latency model).
+    public static func plan(_ spec: OnlineWorkloadSpec, capacityTokensPerSecond: Double) throws -> OnlinePlan {
+        let window = spec.rows.filter { $0.arrival >= spec.traceStart }
+        guard window.count >= 2 else {
+            throw WorkloadDataError("the trace has fewer than 2 requests after --trace-start \(spec.traceStart) s")
+        }
+        let sample = window.prefix { $0.arrival < spec.traceStart + statisticsWindow }
+        let statistics = sample.count >= 10 ? Array(sample) : window
+        let meanTokens = statistics.reduce(0.0) { sum, row in
+            let (p, o) = spec.lengths(row)
+            return sum + Double(p + o)
+        } / Double(statistics.count)
+        let span = max(statistics.last!.arrival - statistics.first!.arrival, 1e-9)
+        let traceRate = Double(statistics.count - 1) / span
+        let rate = spec.onlineLoad.map { $0 * capacityTokensPerSecond / meanTokens } ?? traceRate * spec.rateScale
+        guard rate > 0, rate.isFinite else { throw WorkloadDataError("the online rate is not positive (\(rate) req/s)") }
+
+        var arrivals: [OnlinePlan.Arrival] = []
+        if let cv = spec.arrivalCV {
+            var generator = SeededGenerator(seed: spec.seed)
+            for time in ArrivalProcess.gamma(rate: rate, cv: cv).arrivals(duration: spec.duration, generator: &generator) {
+                let row = window[Int(generator.next() % UInt64(window.count))]
+                let (p, o) = spec.lengths(row)
+                arrivals.append(.init(time: time, promptTokens: p, outputTokens: o))
+            }
+        } else {
+            // Run seconds per trace second: slower than the trace when the target rate is lower.
+            let stretch = traceRate / rate
+            for row in window {
+                let time = (row.arrival - spec.traceStart) * stretch
+                if time >= spec.duration { break }
+                let (p, o) = spec.lengths(row)
+                arrivals.append(.init(time: time, promptTokens: p, outputTokens: o))
+            }
+        }
+        return OnlinePlan(arrivals: arrivals, rate: rate, meanTokens: meanTokens, traceRate: traceRate,
+                          capacityTokensPerSecond: capacityTokensPerSecond, duration: spec.duration)
+    }
+}

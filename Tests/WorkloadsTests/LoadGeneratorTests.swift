@@ -1,0 +1,99 @@
+import Synchronization
+import Testing
+@testable import Workloads
+
+/// A target that "generates" one token every `tokenSeconds`, and counts requests in flight.
+final class ScriptedTarget: LoadTarget {
+    let tokenSeconds: Double
+    let inFlight = Mutex((online: 0, offline: 0, maxOffline: 0))
+
+    init(tokenSeconds: Double) { self.tokenSeconds = tokenSeconds }
+
+    func send(_ request: WorkloadRequest, clock: RunClock) async -> RequestRecord {
+        var record = RequestRecord(workClass: request.workClass, sent: clock.now(), promptTokens: request.promptTokens,
+                                   requestedOutputTokens: request.maxTokens)
+        inFlight.withLock {
+            if request.workClass == .offline {
+                $0.offline += 1
+                $0.maxOffline = max($0.maxOffline, $0.offline)
+            }
+        }
+        defer { inFlight.withLock { if request.workClass == .offline { $0.offline -= 1 } } }
+        for _ in 0 ..< request.maxTokens {
+            do { try await Task.sleep(for: .seconds(tokenSeconds)) } catch { return record }
+            record.tokenTimes.append(clock.now())
+        }
+        record.finished = clock.now()
+        return record
+    }
+}
+
+@Suite(.serialized) struct LoadGeneratorTests {
+    func request(_ workClass: WorkClass, tokens: Int) -> WorkloadRequest {
+        WorkloadRequest(workClass: workClass, text: "x", promptTokens: 1, maxTokens: tokens, ignoreEOS: true)
+    }
+
+    @Test func onlineArrivesOnScheduleAndOfflineStaysAtItsConcurrency() async {
+        let online = [0.0, 0.3, 0.6, 0.9].map { TimedRequest(arrival: $0, request: request(.online, tokens: 3)) }
+        // Offline jobs of 100 tokens × 10 ms = 1 s each cannot finish in the 1.2 s window twice.
+        let plan = LoadPlan(online: online, offline: [request(.offline, tokens: 100)], offlineConcurrency: 3, duration: 1.2)
+        let target = ScriptedTarget(tokenSeconds: 0.01)
+        let records = await LoadGenerator.run(plan, target: target)
+
+        let onlineRecords = records.filter { $0.workClass == .online }.sorted { $0.sent < $1.sent }
+        #expect(onlineRecords.count == 4)
+        for (record, arrival) in zip(onlineRecords, [0.0, 0.3, 0.6, 0.9]) {
+            #expect(record.sent >= arrival && record.sent < arrival + 0.25, "sent at \(record.sent), due at \(arrival)")
+            #expect(record.outputTokens == 3 && record.finished != nil)
+        }
+        let offline = records.filter { $0.workClass == .offline }
+        #expect(target.inFlight.withLock { $0.maxOffline } == 3)
+        // Three finished after about a second, three more were started and cut at 1.2 s.
+        #expect(offline.count == 6)
+        #expect(offline.filter { $0.finished != nil }.count == 3)
+        #expect(offline.filter { $0.finished == nil }.allSatisfy { $0.error == nil && ($0.tokenTimes.last ?? 0) <= 1.3 })
+    }
+
+    @Test func offlineBatchesArriveOnTheirInterval() async {
+        var plan = LoadPlan(online: [], offline: [request(.offline, tokens: 1)], offlineConcurrency: 8, duration: 1.0)
+        plan.offlineBatches = (size: 2, interval: 0.4)
+        let records = await LoadGenerator.run(plan, target: ScriptedTarget(tokenSeconds: 0.01))
+        // Batches at 0, 0.4 and 0.8 s: six jobs, each sent no earlier than its batch.
+        let sent = records.map(\.sent).sorted()
+        #expect(sent.count == 6)
+        for (index, time) in sent.enumerated() { #expect(time >= Double(index / 2) * 0.4 - 0.001) }
+    }
+
+    @Test func theDrainTimeoutCutsOnlineRequestsThatNeverEnd() async {
+        var plan = LoadPlan(online: [TimedRequest(arrival: 0, request: request(.online, tokens: 10_000))], offline: [],
+                            offlineConcurrency: 0, duration: 0.1)
+        plan.drainTimeout = 0.3
+        let clock = RunClock()
+        let records = await LoadGenerator.run(plan, target: ScriptedTarget(tokenSeconds: 0.01), clock: clock)
+        #expect(clock.now() < 2)
+        #expect(records.count == 1 && records[0].finished == nil)
+    }
+}
+
+@Suite struct SSEParserTests {
+    @Test func chunksSplitAnywhereGiveOneTokenPerTextChunkAndTheUsage() {
+        let stream = """
+            data: {"choices":[{"index":0,"text":"Hel"}]}\n
+            data: {"choices":[{"index":0,"text":""}]}\n
+            data: {"choices":[{"index":0,"text":"lo"}]}\n
+            data: {"choices":[],"usage":{"prompt_tokens":7,"completion_tokens":2,"total_tokens":9}}\n
+            data: [DONE]\n
+
+            """
+        for cut in [1, 5, 17, 40, stream.count - 1] {
+            var parser = SSEParser()
+            let events = parser.feed(String(stream.prefix(cut))) + parser.feed(String(stream.dropFirst(cut)))
+            #expect(events == [.token, .token, .usage(prompt: 7, completion: 2), .done], "cut at \(cut)")
+        }
+    }
+
+    @Test func anErrorEventIsReported() {
+        var parser = SSEParser()
+        #expect(parser.feed("data: {\"error\":{\"message\":\"boom\"}}\n\n") == [.error("boom")])
+    }
+}
