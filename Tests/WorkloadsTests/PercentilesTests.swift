@@ -8,7 +8,7 @@ import Testing
     @Test func matchesNumpyOnSevenValues() throws {
         let s = try #require(LatencySummary(seconds: [0.013, 0.2, 0.05, 1.7, 0.31, 0.0042, 0.9]))
         #expect(s.count == 7)
-        #expect(close(s.mean, 453.88571428571424))
+        #expect(nearlyEqual(s.mean, 453.88571428571424))
         #expect(s.median == 200.0)
         #expect(s.p90 == 1220.0000000000002)
         #expect(s.p99 == 1651.9999999999995)
@@ -23,7 +23,7 @@ import Testing
         }
         let s = try #require(LatencySummary(seconds: seconds))
         #expect(s.count == 101)
-        #expect(close(s.mean, 231.68316831683168))
+        #expect(nearlyEqual(s.mean, 231.68316831683168))
         #expect(s.median == 230.0)
         #expect(s.p90 == 392.0)
         #expect(s.p99 == 435.00000000000006)

@@ -13,7 +13,7 @@ func record(
 }
 
 /// Whether `a` and `b` agree to a relative 1e-12 (sums may be ordered differently from numpy's).
-func close(_ a: Double?, _ b: Double) -> Bool {
+func nearlyEqual(_ a: Double?, _ b: Double) -> Bool {
     guard let a else { return false }
     return abs(a - b) <= 1e-12 * max(abs(a), abs(b), 1)
 }
