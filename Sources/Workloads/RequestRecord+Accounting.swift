@@ -1,3 +1,5 @@
+import Scheduling
+
 /// How one record counts toward a run's figures: whether it failed, whether it met the objective,
 /// and which of its tokens fall inside the measured window.
 extension RequestRecord {
@@ -10,7 +12,7 @@ extension RequestRecord {
 
     /// A completed request met the objective when its TTFT and its TPOT are both within it; a
     /// single-token output has no TPOT, so only its TTFT is judged.
-    public func meets(_ objective: LatencyObjective) -> Bool {
+    public func meets(_ objective: ServiceLevelObjective) -> Bool {
         guard succeeded, let ttft, ttft <= objective.ttft else { return false }
         guard let tpot else { return true }
         return tpot <= objective.tpot

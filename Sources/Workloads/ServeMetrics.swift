@@ -1,9 +1,11 @@
+import Scheduling
+
 /// The figures of one benchmark run, per class of work, as vLLM's `bench serve` reports them,
 /// plus the window's combined token throughput.
 public struct ServeMetrics: Codable, Sendable, Equatable {
     /// Seconds the run sent online work for; every rate is per second of this window.
     public var duration: Double
-    public var objective: LatencyObjective
+    public var objective: ServiceLevelObjective
     public var online: WorkClassMetrics
     public var offline: WorkClassMetrics
     /// Prompt and output tokens of both classes inside the window, per second.
@@ -11,7 +13,7 @@ public struct ServeMetrics: Codable, Sendable, Equatable {
 
     /// Measures `records` over the window [0, `duration`] seconds; online requests are judged
     /// against `objective`, offline ones are not.
-    public init(records: [RequestRecord], duration: Double, objective: LatencyObjective) {
+    public init(records: [RequestRecord], duration: Double, objective: ServiceLevelObjective) {
         self.duration = duration
         self.objective = objective
         online = WorkClassMetrics(

@@ -1,3 +1,4 @@
+import Scheduling
 import Foundation
 
 /// Everything one `conserve bench serve` invocation measured: the workload, the objective, and
@@ -5,10 +6,10 @@ import Foundation
 public struct ServeReport: Codable, Sendable, Equatable {
     /// How the workload was built (trace, rates, duration, model, seed…), as the command line gave it.
     public var workload: [String: String]
-    public var objective: LatencyObjective
+    public var objective: ServiceLevelObjective
     public var runs: [RunResult]
 
-    public init(workload: [String: String], objective: LatencyObjective, runs: [RunResult]) {
+    public init(workload: [String: String], objective: ServiceLevelObjective, runs: [RunResult]) {
         self.workload = workload
         self.objective = objective
         self.runs = runs

@@ -1,3 +1,5 @@
+import Scheduling
+
 /// What one class of work (online or offline) got out of a run, with vLLM `bench serve`'s names
 /// and definitions. Latencies cover completed requests only; token counts cover the window only.
 public struct WorkClassMetrics: Codable, Sendable, Equatable {
@@ -35,7 +37,7 @@ public struct WorkClassMetrics: Codable, Sendable, Equatable {
 
     /// Measures `records` (all of one class) over a window of `duration` seconds from the start;
     /// judges them against `objective` when given (online work).
-    public init(records: [RequestRecord], duration: Double, objective: LatencyObjective?) {
+    public init(records: [RequestRecord], duration: Double, objective: ServiceLevelObjective?) {
         let done = records.filter(\.succeeded)
         completed = done.count
         failed = records.count { $0.failed }

@@ -1,9 +1,11 @@
+import Scheduling
+
 @testable import Workloads
 
 /// Two runs with known figures: "conserve" with engine counters and KV samples, and
 /// "llama.cpp" with neither and no completed online request.
 func sampleReport() -> ServeReport {
-    let objective = LatencyObjective(ttft: 1.0, tpot: 0.5)
+    let objective = ServiceLevelObjective(ttft: 1.0, tpot: 0.5)
     let conserveRecords = [
         record(.online, sent: 1, tokens: [1.5, 1.75, 2.0, 2.5]),  // TTFT 500 ms, TPOT 333 ms
         record(.online, sent: 0, tokens: [2.0, 2.25]),  // TTFT 2000 ms: misses

@@ -1,8 +1,9 @@
+import Scheduling
 import Testing
 @testable import Workloads
 
 @Suite struct ServeMetricsTests {
-    let objective = LatencyObjective(ttft: 1.0, tpot: 0.5)
+    let objective = ServiceLevelObjective(ttft: 1.0, tpot: 0.5)
 
     @Test func tpotRunsFromFirstTokenToEndOfResponse() {
         // vLLM: (E2EL − TTFT) / (output − 1) = (1.5 − 0.5) / 1, though the tokens are 0.5 s apart.
