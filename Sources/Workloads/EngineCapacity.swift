@@ -12,9 +12,17 @@ public struct EngineCapacity: Sendable {
         self.budget = budget
     }
 
-    /// Tokens per second with every step full: one chunk of `budget` new tokens.
-    public var tokensPerSecond: Double {
-        Double(budget) / predictor.predict(StepFeatures().adding(newTokens: budget, cachedTokens: 0))
+    /// Engine seconds one request takes: its prompt prefilled alone in chunks of the budget,
+    /// and each output token at the marginal cost of one more sequence in a decode step (decodes
+    /// share steps, so the fixed cost of a step is not theirs). Attention makes both grow with
+    /// context, which matters on this engine: a 256-token chunk at 1,000 cached positions
+    /// costs more than twice one at none.
+    public func workSeconds(prompt: Int, output: Int) -> Double {
+        guard output > 0 else { return prefillSeconds(prompt) }
+        let context = prompt + (output - 1) / 2
+        let one = StepFeatures().adding(newTokens: 1, cachedTokens: context)
+        let marginal = predictor.predict(one.adding(newTokens: 1, cachedTokens: context)) - predictor.predict(one)
+        return prefillSeconds(prompt) + Double(output) * max(marginal, 0)
     }
 
     /// Predicted seconds to prefill `tokens` alone, in chunks of the budget.

@@ -11,8 +11,8 @@ public struct OnlineWorkloadSpec: Sendable {
     public var traceStart: Double = 0
     /// Seconds of arrivals in the run.
     public var duration: Double
-    /// Target share of the engine's token capacity used by online work (0.4 = 40%). When nil,
-    /// the trace's rate is multiplied by `rateScale`.
+    /// Target share of the engine's time that online work takes (0.4 = 40%). When nil, the
+    /// trace's rate is multiplied by `rateScale`.
     public var onlineLoad: Double?
     public var rateScale: Double = 1
     /// Prompt and output lengths are multiplied by this, then clipped.
@@ -49,16 +49,12 @@ public struct OnlinePlan: Sendable {
     public var rate: Double
     /// Mean prompt + output tokens per request (scaled and clipped) in the trace window.
     public var meanTokens: Double
+    /// Mean engine seconds per request in the trace window (see `EngineCapacity.workSeconds`).
+    public var meanWork: Double
     /// The trace's own request rate in the window, before scaling.
     public var traceRate: Double
-    /// Tokens per second the engine can process (from the latency model).
-    public var capacityTokensPerSecond: Double
-    /// The load the plan's arrivals actually offer: their tokens per second over capacity.
-    public var offeredLoad: Double {
-        guard capacityTokensPerSecond > 0, duration > 0 else { return 0 }
-        let tokens = arrivals.reduce(0) { $0 + $1.promptTokens + $1.outputTokens }
-        return Double(tokens) / duration / capacityTokensPerSecond
-    }
+    /// The load the plan's arrivals actually offer: their engine seconds over the duration.
+    public var offeredLoad: Double
     public var duration: Double
 }
 
@@ -66,11 +62,10 @@ public enum OnlineWorkload {
     /// Trace seconds used to estimate the window's natural rate and mean lengths.
     static let statisticsWindow = 600.0
 
-    /// Scales the trace so online work offers `onlineLoad` of `capacityTokensPerSecond`:
-    /// rate = load × capacity / mean tokens per request. Online load is measured in tokens
-    /// because on this engine a token costs nearly the same in a prefill chunk or a decode
-    /// batch (the step time is dominated by the per-token term of the latency model).
-    public static func plan(_ spec: OnlineWorkloadSpec, capacityTokensPerSecond: Double) throws -> OnlinePlan {
+    /// Scales the trace so online work keeps the engine busy `onlineLoad` of the time:
+    /// rate = load / mean engine seconds per request, where `work(prompt, output)` is a
+    /// request's engine seconds (from the latency model).
+    public static func plan(_ spec: OnlineWorkloadSpec, work: (_ prompt: Int, _ output: Int) -> Double) throws -> OnlinePlan {
         let window = spec.rows.filter { $0.arrival >= spec.traceStart }
         guard window.count >= 2 else {
             throw WorkloadDataError("the trace has fewer than 2 requests after --trace-start \(spec.traceStart) s")
@@ -81,9 +76,13 @@ public enum OnlineWorkload {
             let (p, o) = spec.lengths(row)
             return sum + Double(p + o)
         } / Double(statistics.count)
+        let meanWork = statistics.reduce(0.0) { sum, row in
+            let (p, o) = spec.lengths(row)
+            return sum + work(p, o)
+        } / Double(statistics.count)
         let span = max(statistics.last!.arrival - statistics.first!.arrival, 1e-9)
         let traceRate = Double(statistics.count - 1) / span
-        let rate = spec.onlineLoad.map { $0 * capacityTokensPerSecond / meanTokens } ?? traceRate * spec.rateScale
+        let rate = spec.onlineLoad.map { $0 / meanWork } ?? traceRate * spec.rateScale
         guard rate > 0, rate.isFinite else { throw WorkloadDataError("the online rate is not positive (\(rate) req/s)") }
 
         var arrivals: [OnlinePlan.Arrival] = []
@@ -104,7 +103,8 @@ public enum OnlineWorkload {
                 arrivals.append(.init(time: time, promptTokens: p, outputTokens: o))
             }
         }
-        return OnlinePlan(arrivals: arrivals, rate: rate, meanTokens: meanTokens, traceRate: traceRate,
-                          capacityTokensPerSecond: capacityTokensPerSecond, duration: spec.duration)
+        let offered = arrivals.reduce(0.0) { $0 + work($1.promptTokens, $1.outputTokens) } / spec.duration
+        return OnlinePlan(arrivals: arrivals, rate: rate, meanTokens: meanTokens, meanWork: meanWork, traceRate: traceRate,
+                          offeredLoad: offered, duration: spec.duration)
     }
 }

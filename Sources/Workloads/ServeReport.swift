@@ -42,6 +42,9 @@ public struct ServeReport: Codable, Sendable, Equatable {
             ("Goodput (req/s)", { $0.metrics.online.goodput.map { Self.fixed($0, 2) } }),
             ("Offline requests completed", { "\($0.metrics.offline.completed)" }),
             ("Offline tokens/s", { Self.fixed($0.metrics.offline.tokensPerSecond, 1) }),
+            ("Offline tokens computed/s (engine)", { run in
+                run.engine.map { Self.fixed(Double($0.offlineComputedTokens) / max(run.metrics.duration, 1e-9), 1) }
+            }),
             ("Total tokens/s", { Self.fixed($0.metrics.totalTokensPerSecond, 1) }),
             ("Layer preemptions", { $0.engine.map { "\($0.layerPreemptions)" } }),
             ("Recompute preemptions", { $0.engine.map { "\($0.recomputePreemptions)" } }),

@@ -40,7 +40,7 @@ struct BenchServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds of online arrivals per run.")
     var duration = 300.0
 
-    @Option(help: "Online load as a share of the engine's token capacity (from the latency model).")
+    @Option(help: "Online load: the share of the engine's time online work takes, from the latency model (default 0.4).")
     var onlineLoad: Double?
 
     @Option(help: "Multiply the trace's request rate by this instead of setting --online-load.")
@@ -59,7 +59,7 @@ struct BenchServeCommand: AsyncParsableCommand {
     var offline = "gsm8k,aclsum"
 
     @Option(help: "Offline jobs in flight at once (a backlog the server always has in hand).")
-    var offlineConcurrency = 48
+    var offlineConcurrency = 16
 
     @Option(help: "Offline jobs in flight at once against plain OpenAI servers (llama.cpp's runs one request at a time, so more would only queue ahead of online requests).")
     var peerOfflineConcurrency = 1
@@ -149,7 +149,7 @@ struct BenchServeCommand: AsyncParsableCommand {
         spec.rateScale = rateScale ?? 1
         spec.lengthScale = lengthScale
         spec.seed = seed
-        let plan = try OnlineWorkload.plan(spec, capacityTokensPerSecond: capacity.tokensPerSecond)
+        let plan = try OnlineWorkload.plan(spec, work: capacity.workSeconds)
         let prompts = try PromptPool(shareGPT: dataDirectory + "/online/sharegpt_first_turns.jsonl", tokenizer: tokenizer, seed: seed)
         let sortedPrompts = plan.arrivals.map(\.promptTokens).sorted()
         let p90Prompt = sortedPrompts.isEmpty ? 1 : sortedPrompts[min(sortedPrompts.count - 1, sortedPrompts.count * 9 / 10)]
@@ -174,7 +174,7 @@ struct BenchServeCommand: AsyncParsableCommand {
             "trace_start_s": fmt(traceStart), "duration_s": fmt(duration),
             "online_load_target": spec.onlineLoad.map(fmt) ?? "–", "online_load_offered": fmt(plan.offeredLoad),
             "online_rate_rps": fmt(plan.rate), "trace_rate_rps": fmt(plan.traceRate), "online_requests": "\(online.count)",
-            "capacity_tokens_per_s": fmt(capacity.tokensPerSecond), "length_scale": fmt(lengthScale),
+            "online_work_s_per_request": fmt(plan.meanWork), "length_scale": fmt(lengthScale),
             "max_prompt_tokens": "\(spec.maxPromptTokens)", "max_output_tokens": "\(spec.maxOutputTokens)",
             "offline": kinds.map(\.rawValue).joined(separator: ","), "offline_jobs": "\(offlineJobs.count)",
             "offline_concurrency": "\(offlineConcurrency)",
@@ -182,7 +182,7 @@ struct BenchServeCommand: AsyncParsableCommand {
             "slo_ttft_ms": fmt(objective.ttft * 1000), "slo_tpot_ms": fmt(objective.tpot * 1000),
             "threads": "\(modelOptions.threads)", "seed": "\(seed)", "model": URL(fileURLWithPath: path).lastPathComponent,
         ]
-        Console.status("workload: \(online.count) online requests over \(fmt(duration)) s (\(fmt(plan.rate)) req/s, offered load \(fmt(plan.offeredLoad)) of \(fmt(capacity.tokensPerSecond)) tok/s), \(offlineJobs.count) offline jobs, \(offlineConcurrency) in flight; objectives TTFT \(fmt(objective.ttft * 1000)) ms, TPOT \(fmt(objective.tpot * 1000)) ms")
+        Console.status("workload: \(online.count) online requests over \(fmt(duration)) s (\(fmt(plan.rate)) req/s, offered load \(fmt(plan.offeredLoad)), \(fmt(plan.meanWork)) engine-s per request), \(offlineJobs.count) offline jobs, \(offlineConcurrency) in flight; objectives TTFT \(fmt(objective.ttft * 1000)) ms, TPOT \(fmt(objective.tpot * 1000)) ms")
 
         var runs: [RunResult] = []
         for name in try runNames() {
@@ -234,7 +234,14 @@ struct BenchServeCommand: AsyncParsableCommand {
             }
             return samples
         }
+        var atEnd = before
+        let endSampler = Task {
+            // The engine's count when the window closes, not after the online drain.
+            try? await clock.sleep(until: load.duration)
+            return engine.stats().scheduler.counters
+        }
         var result = await replay(name, target: EngineTarget(engine: engine, tokenizer: tokenizer), load: load, objective: objective, clock: clock)
+        atEnd = await endSampler.value
         sampler.cancel()
         result.kvUsage = await sampler.value
         let after = engine.stats().scheduler.counters
@@ -243,7 +250,8 @@ struct BenchServeCommand: AsyncParsableCommand {
             recomputePreemptions: (after.preemptions[.recompute] ?? 0) - (before.preemptions[.recompute] ?? 0),
             pausePreemptions: (after.preemptions[.pause] ?? 0) - (before.preemptions[.pause] ?? 0),
             restoredTokens: after.restoredTokens - before.restoredTokens,
-            recomputedTokens: after.recomputedTokens - before.recomputedTokens)
+            recomputedTokens: after.recomputedTokens - before.recomputedTokens,
+            offlineComputedTokens: atEnd.computedTokens[1] - before.computedTokens[1])
         return result
     }
 

@@ -6,17 +6,17 @@ import Testing
     let rows = (0 ..< 2000).map { TraceRow(arrival: Double($0), promptTokens: 100, outputTokens: 20) }
 
     @Test func theRateFollowsTheTargetLoad() throws {
-        // 120 tokens per request; capacity 240 tok/s at load 0.5 → 1 request/s, the trace's own rate.
+        // 0.5 s of work per request at load 0.5 → 1 request/s, the trace's own rate.
         var spec = OnlineWorkloadSpec(rows: rows, duration: 10, maxPromptTokens: 1000, maxOutputTokens: 1000)
         spec.onlineLoad = 0.5
-        let plan = try OnlineWorkload.plan(spec, capacityTokensPerSecond: 240)
+        let plan = try OnlineWorkload.plan(spec, work: { p, o in Double(p + o) / 240 })
         #expect(abs(plan.rate - 1) < 1e-9)
         #expect(plan.arrivals.map(\.time) == (0 ..< 10).map(Double.init))
         #expect(abs(plan.offeredLoad - 0.5) < 1e-9)
 
         // Half the load stretches the trace twice as long: arrivals every 2 s.
         spec.onlineLoad = 0.25
-        let slower = try OnlineWorkload.plan(spec, capacityTokensPerSecond: 240)
+        let slower = try OnlineWorkload.plan(spec, work: { p, o in Double(p + o) / 240 })
         #expect(slower.arrivals.map(\.time) == [0, 2, 4, 6, 8])
         #expect(abs(slower.offeredLoad - 0.25) < 1e-9)
     }
@@ -26,7 +26,7 @@ import Testing
         spec.traceStart = 100
         spec.rateScale = 2
         spec.lengthScale = 0.5
-        let plan = try OnlineWorkload.plan(spec, capacityTokensPerSecond: 1000)
+        let plan = try OnlineWorkload.plan(spec, work: { p, o in Double(p + o) / 1000 })
         #expect(plan.arrivals.map(\.time) == [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5])
         #expect(plan.arrivals.allSatisfy { $0.promptTokens == 30 && $0.outputTokens == 10 })
     }
@@ -37,7 +37,7 @@ import Testing
         spec.arrivalCV = 2
         spec.onlineLoad = 0.5
         spec.seed = 5
-        let plan = try OnlineWorkload.plan(spec, capacityTokensPerSecond: 210) // 210 tok/s × 0.5 / 210 tokens = 0.5 req/s
+        let plan = try OnlineWorkload.plan(spec, work: { p, o in Double(p + o) / 210 }) // 210 tok/s × 0.5 / 210 tokens = 0.5 req/s
         #expect(abs(Double(plan.arrivals.count) / 2000 - 0.5) < 0.08)
         #expect(Set(plan.arrivals.map(\.promptTokens)) == [100, 300])
     }
@@ -45,6 +45,6 @@ import Testing
     @Test func anEmptyWindowIsAClearError() {
         var spec = OnlineWorkloadSpec(rows: rows, duration: 5, maxPromptTokens: 30, maxOutputTokens: 30)
         spec.traceStart = 10_000
-        #expect(throws: WorkloadDataError.self) { try OnlineWorkload.plan(spec, capacityTokensPerSecond: 100) }
+        #expect(throws: WorkloadDataError.self) { try OnlineWorkload.plan(spec, work: { p, o in Double(p + o) / 100 }) }
     }
 }
