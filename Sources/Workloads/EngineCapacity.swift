@@ -45,11 +45,12 @@ public struct EngineCapacity: Sendable {
 
     /// Objectives derived from the profile for prompts of `promptTokens` (a high percentile of
     /// the workload's): TTFT may take 3× the prompt's prefill alone, which leaves room to queue
-    /// behind another prompt; TPOT may take a step that carries a 64-token prefill chunk beside
-    /// the decodes, so online prefill can go on while others decode.
+    /// behind another prompt; TPOT may take a step that carries half the token budget as a
+    /// prefill chunk beside four decodes, so online prefill goes on at a useful pace while
+    /// others decode (a smaller chunk makes every step's fixed cost and every prompt's wait larger).
     public func defaultObjective(promptTokens: Int, context: Int) -> ServiceLevelObjective {
         var step = StepFeatures()
-        step.add(newTokens: 64, cachedTokens: 0)
+        step.add(newTokens: budget / 2, cachedTokens: 0)
         for _ in 0 ..< 4 { step.add(newTokens: 1, cachedTokens: context) }
         return ServiceLevelObjective(ttft: 3 * prefillSeconds(promptTokens), tpot: predictor.predict(step))
     }

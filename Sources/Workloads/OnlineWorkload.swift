@@ -82,7 +82,7 @@ public enum OnlineWorkload {
         } / Double(statistics.count)
         let span = max(statistics.last!.arrival - statistics.first!.arrival, 1e-9)
         let traceRate = Double(statistics.count - 1) / span
-        let rate = spec.onlineLoad.map { $0 / meanWork } ?? traceRate * spec.rateScale
+        var rate = spec.onlineLoad.map { $0 / meanWork } ?? traceRate * spec.rateScale
         guard rate > 0, rate.isFinite else { throw WorkloadDataError("the online rate is not positive (\(rate) req/s)") }
 
         var arrivals: [OnlinePlan.Arrival] = []
@@ -95,16 +95,33 @@ public enum OnlineWorkload {
             }
         } else {
             // Run seconds per trace second: slower than the trace when the target rate is lower.
-            let stretch = traceRate / rate
-            for row in window {
-                let time = (row.arrival - spec.traceStart) * stretch
-                if time >= spec.duration { break }
-                let (p, o) = spec.lengths(row)
-                arrivals.append(.init(time: time, promptTokens: p, outputTokens: o))
+            var stretch = traceRate / rate
+            arrivals = replay(window, spec, stretch: stretch)
+            // The window's own requests can be longer or denser than the trace's average: with a
+            // target load, the stretch is corrected until the arrivals offer that load.
+            if let target = spec.onlineLoad {
+                for _ in 0 ..< 8 {
+                    let offered = arrivals.reduce(0.0) { $0 + work($1.promptTokens, $1.outputTokens) } / spec.duration
+                    guard offered > 0, abs(offered / target - 1) > 0.02 else { break }
+                    stretch *= offered / target
+                    arrivals = replay(window, spec, stretch: stretch)
+                }
+                rate = traceRate / stretch
             }
         }
         let offered = arrivals.reduce(0.0) { $0 + work($1.promptTokens, $1.outputTokens) } / spec.duration
         return OnlinePlan(arrivals: arrivals, rate: rate, meanTokens: meanTokens, meanWork: meanWork, traceRate: traceRate,
                           offeredLoad: offered, duration: spec.duration)
+    }
+
+    static func replay(_ window: [TraceRow], _ spec: OnlineWorkloadSpec, stretch: Double) -> [OnlinePlan.Arrival] {
+        var arrivals: [OnlinePlan.Arrival] = []
+        for row in window {
+            let time = (row.arrival - spec.traceStart) * stretch
+            if time >= spec.duration { break }
+            let (p, o) = spec.lengths(row)
+            arrivals.append(.init(time: time, promptTokens: p, outputTokens: o))
+        }
+        return arrivals
     }
 }

@@ -22,7 +22,7 @@ import Testing
         let capacity = EngineCapacity(predictor: Linear(), budget: 256)
         let objective = capacity.defaultObjective(promptTokens: 300, context: 100)
         #expect(abs(objective.ttft - 3 * capacity.prefillSeconds(300)) < 1e-12)
-        // A 64-token chunk beside four decodes at context 100.
-        #expect(abs(objective.tpot - (0.004 + 0.002 * 68 + 1e-6 * (64 * 32 + 4 * 100.5))) < 1e-12)
+        // A 128-token chunk beside four decodes at context 100.
+        #expect(abs(objective.tpot - (0.004 + 0.002 * 132 + 1e-6 * (128 * 64 + 4 * 100.5))) < 1e-12)
     }
 }
