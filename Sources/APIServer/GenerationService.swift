@@ -87,7 +87,9 @@ public final class GenerationService: Sendable {
         }
     }
 
-    /// Runs a request to its end and returns every event.
+    /// Runs a request to its end and returns every event. Cancelling the calling task (the
+    /// client went away, or shutdown ran out of time) cancels the request in the engine and
+    /// throws `cancelled`.
     public func collect(_ request: GenerationRequest) async throws(APIError) -> [TokenEvent] {
         let stream = try submit(request)
         var events: [TokenEvent] = []
@@ -96,8 +98,16 @@ public final class GenerationService: Sendable {
         } catch {
             throw Self.apiError(error)
         }
+        // A cancelled task's stream ends early, without an error and without a finish reason.
+        guard events.last?.finishReason != nil else { throw Self.cancelled }
         return events
     }
+
+    /// What a request whose handler was cancelled ends with: the client has gone away (nobody
+    /// reads this) or shutdown is cutting connections short.
+    static let cancelled = APIError.serviceUnavailable(
+        "the request was cancelled before it finished: the client went away or the server is shutting down",
+        retryAfterSeconds: 5)
 
     /// The OpenAI error for an engine error.
     public static func apiError(_ error: any Error) -> APIError {
