@@ -16,6 +16,11 @@ public final class GenerationService: Sendable {
     let maxQueuedOnline: Int
     /// Online requests submitted that have not yet produced their first event.
     private let waitingOnline = WaitingCount()
+    /// Requests submitted whose stream has not ended, so that shutdown can cancel them.
+    private let running = Mutex<Set<RequestID>>([])
+    /// Set when shutdown's grace period is over: nothing new is taken, and what it cancels
+    /// ends in a 503 that says so.
+    private let stopping = Atomic<Bool>(false)
 
     public let metrics = ServerMetrics()
     let logger: Logger
@@ -33,6 +38,7 @@ public final class GenerationService: Sendable {
 
     /// Submits `request`; the stream's events arrive as the engine produces them.
     public func submit(_ request: GenerationRequest) throws(APIError) -> AsyncThrowingStream<TokenEvent, any Error> {
+        guard !stopping.load(ordering: .relaxed) else { throw Self.shuttingDown }
         var request = request
         var online = false
         if case .online(let slo) = request.serviceClass {
@@ -51,6 +57,8 @@ public final class GenerationService: Sendable {
             if online { waitingOnline.value.subtract(1, ordering: .relaxed) }
             throw Self.apiError(error)
         }
+        running.withLock { _ = $0.insert(request.id) }
+        if stopping.load(ordering: .relaxed) { engine.cancel(request.id) } // raced with cancelRunning()
         // Watch the request: first event (ends its wait in the online queue), latencies, log line.
         let release = online ? OneRelease(waitingOnline) : nil
         let objective: ServiceLevelObjective? = if case .online(let slo) = request.serviceClass {
@@ -59,7 +67,7 @@ public final class GenerationService: Sendable {
         let (metrics, logger, id, promptTokens, isOnline) = (self.metrics, self.logger, request.id, request.prompt.count, online)
         let clock = ContinuousClock(), start = clock.now
         return AsyncThrowingStream { continuation in
-            let task = Task {
+            let task = Task { [self] in
                 var firstToken: Double?
                 var usage: Usage?
                 var outcome = "cancelled"
@@ -74,10 +82,14 @@ public final class GenerationService: Sendable {
                         continuation.yield(event)
                     }
                     continuation.finish()
+                } catch EngineError.cancelled where self.stopping.load(ordering: .relaxed) {
+                    outcome = "cancelled at shutdown"
+                    continuation.finish(throwing: Self.shuttingDown)
                 } catch {
                     outcome = "error"
                     continuation.finish(throwing: error)
                 }
+                self.running.withLock { _ = $0.remove(id) }
                 release?.release()
                 let e2e = (clock.now - start).inSeconds
                 metrics.record(online: isOnline, objective: objective, ttft: firstToken, e2e: e2e, usage: usage)
@@ -102,6 +114,24 @@ public final class GenerationService: Sendable {
         guard events.last?.finishReason != nil else { throw Self.cancelled }
         return events
     }
+
+    /// Requests running now (submitted, stream not ended).
+    public var runningCount: Int { running.withLock { $0.count } }
+
+    /// Shutdown's grace period is over: cancels every request still running (each ends with
+    /// a 503 saying the server is shutting down) and refuses new ones. Returns how many it cancelled.
+    @discardableResult
+    public func cancelRunning() -> Int {
+        stopping.store(true, ordering: .relaxed)
+        let ids = running.withLock { $0 }
+        for id in ids { engine.cancel(id) }
+        return ids.count
+    }
+
+    /// What a request cancelled by shutdown ends with.
+    static let shuttingDown = APIError.serviceUnavailable(
+        "the server is shutting down and its grace period is over; retry on another instance or after restart",
+        retryAfterSeconds: 5)
 
     /// What a request whose handler was cancelled ends with: the client has gone away (nobody
     /// reads this) or shutdown is cutting connections short.
