@@ -71,6 +71,7 @@ public final class GenerationService: Sendable {
                 var firstToken: Double?
                 var usage: Usage?
                 var outcome = "cancelled"
+                var failure: (any Error)?
                 do {
                     for try await event in stream {
                         if firstToken == nil {
@@ -81,18 +82,19 @@ public final class GenerationService: Sendable {
                         if let reason = event.finishReason { outcome = reason.rawValue }
                         continuation.yield(event)
                     }
-                    continuation.finish()
                 } catch EngineError.cancelled where self.stopping.load(ordering: .relaxed) {
                     outcome = "cancelled at shutdown"
-                    continuation.finish(throwing: Self.shuttingDown)
+                    failure = Self.shuttingDown
                 } catch {
                     outcome = "error"
-                    continuation.finish(throwing: error)
+                    failure = error
                 }
+                // Accounted for (no longer running, in the metrics) by the time the consumer sees the end.
                 self.running.withLock { _ = $0.remove(id) }
                 release?.release()
                 let e2e = (clock.now - start).inSeconds
                 metrics.record(online: isOnline, objective: objective, ttft: firstToken, e2e: e2e, usage: usage)
+                continuation.finish(throwing: failure)
                 logger.info("request \(id) \(isOnline ? "online" : "offline") \(outcome): \(promptTokens) prompt + \(usage?.completionTokens ?? 0) generated tokens, ttft \(firstToken.map { String(format: "%.3f", $0) } ?? "-") s, total \(String(format: "%.3f", e2e)) s")
             }
             continuation.onTermination = { _ in task.cancel() }
