@@ -16,6 +16,11 @@ public final class GenerationService: Sendable {
     let maxQueuedOnline: Int
     /// Online requests submitted that have not yet produced their first event.
     private let waitingOnline = WaitingCount()
+    /// Requests submitted whose stream has not ended, so that shutdown can cancel them.
+    private let running = Mutex<Set<RequestID>>([])
+    /// Set when shutdown's grace period is over: nothing new is taken, and what it cancels
+    /// ends in a 503 that says so.
+    private let stopping = Atomic<Bool>(false)
 
     public let metrics = ServerMetrics()
     let logger: Logger
@@ -33,6 +38,7 @@ public final class GenerationService: Sendable {
 
     /// Submits `request`; the stream's events arrive as the engine produces them.
     public func submit(_ request: GenerationRequest) throws(APIError) -> AsyncThrowingStream<TokenEvent, any Error> {
+        guard !stopping.load(ordering: .relaxed) else { throw Self.shuttingDown }
         var request = request
         var online = false
         if case .online(let slo) = request.serviceClass {
@@ -51,6 +57,8 @@ public final class GenerationService: Sendable {
             if online { waitingOnline.value.subtract(1, ordering: .relaxed) }
             throw Self.apiError(error)
         }
+        running.withLock { _ = $0.insert(request.id) }
+        if stopping.load(ordering: .relaxed) { engine.cancel(request.id) } // raced with cancelRunning()
         // Watch the request: first event (ends its wait in the online queue), latencies, log line.
         let release = online ? OneRelease(waitingOnline) : nil
         let objective: ServiceLevelObjective? = if case .online(let slo) = request.serviceClass {
@@ -59,10 +67,11 @@ public final class GenerationService: Sendable {
         let (metrics, logger, id, promptTokens, isOnline) = (self.metrics, self.logger, request.id, request.prompt.count, online)
         let clock = ContinuousClock(), start = clock.now
         return AsyncThrowingStream { continuation in
-            let task = Task {
+            let task = Task { [self] in
                 var firstToken: Double?
                 var usage: Usage?
                 var outcome = "cancelled"
+                var failure: (any Error)?
                 do {
                     for try await event in stream {
                         if firstToken == nil {
@@ -73,21 +82,28 @@ public final class GenerationService: Sendable {
                         if let reason = event.finishReason { outcome = reason.rawValue }
                         continuation.yield(event)
                     }
-                    continuation.finish()
+                } catch EngineError.cancelled where self.stopping.load(ordering: .relaxed) {
+                    outcome = "cancelled at shutdown"
+                    failure = Self.shuttingDown
                 } catch {
                     outcome = "error"
-                    continuation.finish(throwing: error)
+                    failure = error
                 }
+                // Accounted for (no longer running, in the metrics) by the time the consumer sees the end.
+                self.running.withLock { _ = $0.remove(id) }
                 release?.release()
                 let e2e = (clock.now - start).inSeconds
                 metrics.record(online: isOnline, objective: objective, ttft: firstToken, e2e: e2e, usage: usage)
+                continuation.finish(throwing: failure)
                 logger.info("request \(id) \(isOnline ? "online" : "offline") \(outcome): \(promptTokens) prompt + \(usage?.completionTokens ?? 0) generated tokens, ttft \(firstToken.map { String(format: "%.3f", $0) } ?? "-") s, total \(String(format: "%.3f", e2e)) s")
             }
             continuation.onTermination = { _ in task.cancel() }
         }
     }
 
-    /// Runs a request to its end and returns every event.
+    /// Runs a request to its end and returns every event. Cancelling the calling task (the
+    /// client went away, or shutdown ran out of time) cancels the request in the engine and
+    /// throws `cancelled`.
     public func collect(_ request: GenerationRequest) async throws(APIError) -> [TokenEvent] {
         let stream = try submit(request)
         var events: [TokenEvent] = []
@@ -96,8 +112,34 @@ public final class GenerationService: Sendable {
         } catch {
             throw Self.apiError(error)
         }
+        // A cancelled task's stream ends early, without an error and without a finish reason.
+        guard events.last?.finishReason != nil else { throw Self.cancelled }
         return events
     }
+
+    /// Requests running now (submitted, stream not ended).
+    public var runningCount: Int { running.withLock { $0.count } }
+
+    /// Shutdown's grace period is over: cancels every request still running (each ends with
+    /// a 503 saying the server is shutting down) and refuses new ones. Returns how many it cancelled.
+    @discardableResult
+    public func cancelRunning() -> Int {
+        stopping.store(true, ordering: .relaxed)
+        let ids = running.withLock { $0 }
+        for id in ids { engine.cancel(id) }
+        return ids.count
+    }
+
+    /// What a request cancelled by shutdown ends with.
+    static let shuttingDown = APIError.serviceUnavailable(
+        "the server is shutting down and its grace period is over; retry on another instance or after restart",
+        retryAfterSeconds: 5)
+
+    /// What a request whose handler was cancelled ends with: the client has gone away (nobody
+    /// reads this) or shutdown is cutting connections short.
+    static let cancelled = APIError.serviceUnavailable(
+        "the request was cancelled before it finished: the client went away or the server is shutting down",
+        retryAfterSeconds: 5)
 
     /// The OpenAI error for an engine error.
     public static func apiError(_ error: any Error) -> APIError {

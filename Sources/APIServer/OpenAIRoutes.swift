@@ -63,7 +63,9 @@ struct OpenAIRoutes: Sendable {
                 try await send(ChatCompletionChunk(id: id, created: created, model: model, choices: [
                     .init(delta: .init(role: .assistant, content: ""))], serviceTier: tier))
                 var usage: Usage?
+                var finished = false
                 for try await event in stream {
+                    finished = finished || event.finishReason != nil
                     let choice = ChatCompletionChunk.Choice(
                         delta: .init(content: event.text),
                         logprobs: logprobs ? ChatCompletionLogprobs(content: event.logprob.map { [LogprobText.chat($0, tokenizer)] } ?? []) : nil,
@@ -71,6 +73,8 @@ struct OpenAIRoutes: Sendable {
                     try await send(ChatCompletionChunk(id: id, created: created, model: model, choices: [choice], serviceTier: tier))
                     usage = event.usage ?? usage
                 }
+                // Ended without a finish reason: this task was cancelled (client gone, or shutdown).
+                guard finished else { throw GenerationService.cancelled }
                 if includeUsage, let usage {
                     try await send(ChatCompletionChunk.usageChunk(id: id, created: created, model: model, usage: CompletionUsage(usage)))
                 }
@@ -137,9 +141,10 @@ struct OpenAIRoutes: Sendable {
         let model = configuration.modelName, includeUsage = request.includesUsageInStream
         return SSE.response { send in
             var usage: Usage?
-            var first = true
+            var first = true, finished = false
             var logprobs = prepared.logprobs
             for try await event in stream {
+                finished = finished || event.finishReason != nil
                 let text = (first ? prepared.echo : "") + event.text
                 first = false
                 logprobs.add(event)
@@ -149,6 +154,7 @@ struct OpenAIRoutes: Sendable {
                     usage: nil))
                 usage = event.usage ?? usage
             }
+            guard finished else { throw GenerationService.cancelled }
             if includeUsage, let usage {
                 try await send(Completion(id: id, created: created, model: model, choices: [], usage: CompletionUsage(usage)))
             }

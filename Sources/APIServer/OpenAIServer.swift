@@ -2,6 +2,7 @@ import Engine
 import Hummingbird
 import Jobs
 import Logging
+import NIOCore
 
 /// The HTTP server: OpenAI routes over a `GenerationService`, the Files and Batch APIs over a
 /// `JobStore` with the worker that runs batches, errors as OpenAI error objects, and an
@@ -40,9 +41,12 @@ public struct OpenAIServer: Sendable {
 
     public func stopBatchWorker() async { await worker?.stop() }
 
-    public func application(logger: Logger) -> some ApplicationProtocol {
-        Application(router: router(),
+    /// The HTTP application alone (no batch worker, no grace period: see `run`). A client that
+    /// closes its connection cancels the request it waits on (`DisconnectAwareHTTP1Channel`).
+    public func application(logger: Logger,
+                            onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: router(), server: .disconnectAwareHTTP1(),
                     configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "conserve"),
-                    logger: logger)
+                    onServerRunning: onServerRunning, logger: logger)
     }
 }

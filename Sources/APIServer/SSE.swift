@@ -3,8 +3,9 @@ import Hummingbird
 
 /// Server-sent events as OpenAI streams them: `data: <json>` per chunk, then `data: [DONE]`.
 ///
-/// When the client goes away, a write throws; the producer's loop over the engine stream
-/// ends, the stream is dropped, and dropping it cancels the request in the engine.
+/// When the client goes away, the connection's task is cancelled (`DisconnectAwareHTTP1Channel`)
+/// or a write throws; either way the producer's loop over the engine stream ends, the stream is
+/// dropped, and dropping it cancels the request in the engine.
 enum SSE {
     typealias Send = @Sendable (any Encodable) async throws -> Void
 

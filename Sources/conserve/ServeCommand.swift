@@ -42,6 +42,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Batch lines run at once at most.")
     var batchConcurrency = 64
 
+    @Option(help: ArgumentHelp("Seconds running requests get to finish after SIGINT or SIGTERM; then they are cancelled.",
+                               valueName: "seconds"))
+    var shutdownGracePeriod = 30.0
+
+    func validate() throws {
+        guard shutdownGracePeriod >= 0, shutdownGracePeriod.isFinite else {
+            throw ValidationError("--shutdown-grace-period: expected seconds ≥ 0, got \(shutdownGracePeriod)")
+        }
+    }
+
     func run() async throws {
         var logger = Logger(label: "conserve")
         logger.logLevel = .info
@@ -68,11 +78,10 @@ struct ServeCommand: AsyncParsableCommand {
                                         modelName: configuration.modelName, maxQueuedOnline: maxQueuedOnline, logger: logger)
         let server = OpenAIServer(service: service, configuration: configuration, store: store, logger: logger)
         logger.info("serving \(configuration.modelName) on http://\(host):\(port) (policy \(engineConfiguration.policy.rawValue), data in \(store.databasePath))")
-        await server.startBatchWorker()
-        // runService stops on SIGINT and SIGTERM: the listener closes and running requests finish.
-        // Batch lines still running are dropped, not recorded: they stay pending and run again.
-        try await server.application(logger: logger).runService()
-        await server.stopBatchWorker()
+        // Until SIGINT or SIGTERM; then no new connections, batch lines in flight are dropped (they
+        // stay pending and run again after restart), running requests get the grace period.
+        try await server.run(logger: logger, shutdownGracePeriod: .milliseconds(Int64(shutdownGracePeriod * 1000)))
         engine.shutdown()
+        logger.info("stopped")
     }
 }

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -72,9 +73,33 @@ class Server:
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(60)
+        return self.wait(60)
+
+    def wait(self, timeout):
+        code = self.process.wait(timeout)
         self.log.close()
         return code
+
+    def refuses_connections(self, within=5):
+        deadline = time.time() + within
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            except ConnectionRefusedError:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def wait_idle(self, within):
+        """Waits until no online request runs and no KV block is used; returns the last metrics."""
+        deadline = time.time() + within
+        while True:
+            m = self.metrics()
+            if m.get('conserve_requests_running{class="online"}', 0) == 0 and m.get("conserve_kv_blocks_used", 0) == 0:
+                return m
+            if time.time() > deadline:
+                return m
+            time.sleep(0.1)
 
 
 class OnlineAPITests(unittest.TestCase):
@@ -142,13 +167,83 @@ class OnlineAPITests(unittest.TestCase):
             if i == 3:
                 break
         stream.close()
-        for _ in range(100):
-            m = self.server.metrics()
-            if m.get('conserve_requests_running{class="online"}', 0) == 0 and m.get("conserve_kv_blocks_used", 0) == 0:
-                break
-            time.sleep(0.1)
+        m = self.server.wait_idle(within=10)
         self.assertEqual(m.get('conserve_requests_running{class="online"}'), 0)
         self.assertEqual(m.get("conserve_kv_blocks_used"), 0)
+
+    def test_non_streaming_disconnect_frees_the_request(self):
+        # 4000 tokens take far longer than the client's 2 s timeout plus the 5 s allowed below:
+        # only cancelling the request on disconnect frees it in time.
+        impatient = self.client.with_options(timeout=2)
+        calls = {
+            "chat": lambda: impatient.chat.completions.create(
+                model=MODEL, messages=[{"role": "user", "content": "Tell a long story."}], max_tokens=4000,
+                extra_body={"ignore_eos": True}),
+            "completions": lambda: impatient.completions.create(
+                model=MODEL, prompt="Once upon a time", max_tokens=4000, extra_body={"ignore_eos": True}),
+        }
+        for name, call in calls.items():
+            with self.subTest(name):
+                with self.assertRaises(openai.APITimeoutError):  # the client closes its connection
+                    call()
+                m = self.server.wait_idle(within=5)
+                self.assertEqual(m.get('conserve_requests_running{class="online"}'), 0)
+                self.assertEqual(m.get("conserve_kv_blocks_used"), 0)
+
+
+class ShutdownTests(unittest.TestCase):
+    """SIGTERM: no new connections, running requests get --shutdown-grace-period, exit 0."""
+
+    def stream(self, client, max_tokens):
+        return client.chat.completions.create(
+            model=MODEL, messages=[{"role": "user", "content": "Tell a long story."}], max_tokens=max_tokens,
+            stream=True, extra_body={"ignore_eos": True})
+
+    def test_sigterm_lets_a_running_stream_finish(self):
+        server = Server(tempfile.mkdtemp(prefix="conserve-e2e-"), extra=("--shutdown-grace-period", "120"))
+        chunks, finish = 0, None
+        for chunk in self.stream(server.client(), 48):
+            chunks += 1
+            if chunks == 3:
+                server.process.send_signal(signal.SIGTERM)
+                self.assertTrue(server.refuses_connections(), "still accepting connections after SIGTERM")
+            if chunk.choices and chunk.choices[0].finish_reason:
+                finish = chunk.choices[0].finish_reason
+        self.assertEqual(finish, "length")
+        self.assertEqual(chunks, 1 + 48)  # the role chunk, then one per token
+        self.assertEqual(server.wait(60), 0)
+
+    def test_grace_period_over_cuts_requests_and_exits(self):
+        server = Server(tempfile.mkdtemp(prefix="conserve-e2e-"), extra=("--shutdown-grace-period", "1"))
+        client = server.client()
+        outcome = {}
+
+        def non_streaming():
+            try:
+                client.completions.create(model=MODEL, prompt="Once upon a time", max_tokens=4000,
+                                          extra_body={"ignore_eos": True})
+                outcome["non-streaming"] = "finished"
+            except openai.APIStatusError as e:
+                outcome["non-streaming"] = (e.status_code, e.message)
+
+        thread = threading.Thread(target=non_streaming)
+        thread.start()
+        deadline = time.time() + 30
+        while server.metrics().get('conserve_requests_running{class="online"}', 0) < 1 and time.time() < deadline:
+            time.sleep(0.05)
+        chunks = 0
+        with self.assertRaises(openai.APIError) as cut:
+            for _ in self.stream(client, 4000):
+                chunks += 1
+                if chunks == 3:
+                    server.process.send_signal(signal.SIGTERM)
+                    signalled = time.time()
+        self.assertIn("shutting down", cut.exception.message)
+        thread.join(30)
+        self.assertEqual(outcome["non-streaming"][0], 503)
+        self.assertIn("shutting down", outcome["non-streaming"][1])
+        self.assertEqual(server.wait(30), 0)
+        self.assertLess(time.time() - signalled, 10)  # 1 s of grace, not the 4000 tokens
 
 
 class BatchAPITests(unittest.TestCase):
@@ -204,6 +299,28 @@ class BatchAPITests(unittest.TestCase):
         while client.batches.retrieve(batch.id).request_counts.completed < 5:
             time.sleep(0.2)
         server.kill()
+        server = Server(d)
+        try:
+            client = server.client()
+            done = self.wait(client, batch.id, {"completed", "failed"})
+            self.assertEqual(done.status, "completed")
+            self.assertEqual(done.request_counts.completed, 40)
+            ids = [json.loads(l)["custom_id"] for l in client.files.content(done.output_file_id).text.splitlines()]
+            self.assertEqual(ids, [f"req-{i}" for i in range(40)])
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+
+    def test_sigterm_mid_batch_loses_and_repeats_nothing(self):
+        d = tempfile.mkdtemp(prefix="conserve-e2e-")
+        server = Server(d)
+        client = server.client()
+        f = client.files.create(file=("input.jsonl", self.lines(40, max_tokens=16)), purpose="batch")
+        batch = client.batches.create(input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h")
+        while client.batches.retrieve(batch.id).request_counts.completed < 5:
+            time.sleep(0.2)
+        server.process.send_signal(signal.SIGTERM)
+        self.assertEqual(server.wait(30), 0)  # batch lines in flight are dropped, not waited for
         server = Server(d)
         try:
             client = server.client()
