@@ -30,7 +30,7 @@ extension Scheduler {
     }
 
     /// Preempts the youngest running offline request to make room for online work.
-    private func evictOffline(from draft: inout PlanDraft) -> Bool {
+    func evictOffline(from draft: inout PlanDraft) -> Bool {
         guard let victim = victim(onlyOffline: true) else { return false }
         removeChunk(of: victim, from: &draft)
         preempt(victim, kind: policy.offlineEviction)
@@ -39,7 +39,7 @@ extension Scheduler {
 
     /// Starts (or resumes) `request`: reuses its cached prefix, restores its checkpointed
     /// blocks, and schedules its first chunk; undoes everything when it does not fit.
-    private func tryAdmit(_ request: ScheduledRequest, draft: inout PlanDraft, budget: TimeBudget) -> Admission {
+    func tryAdmit(_ request: ScheduledRequest, draft: inout PlanDraft, budget: TimeBudget) -> Admission {
         let blockSize = kv.blockSize
         let hit = kv.cachedPrefix(of: request)
         let cachedTokens = kv.attachCachedPrefix(request, blocks: hit.blocks, keys: hit.keys)

@@ -18,8 +18,9 @@ extension Scheduler {
                               logitRowsLeft: configuration.maxLogitRows)
         let budget = timeBudget(now: now)
 
+        if policy == .ecoserve { settleLoans() }
         // Running requests first, online ahead of offline (except under fcfs).
-        let order = running.sorted { a, b in
+        let order = policy == .ecoserve ? ecoServeRunningOrder() : running.sorted { a, b in
             if policy.separatesClasses, a.isOnline != b.isOnline { return a.isOnline }
             return a.sequenceNumber < b.sequenceNumber
         }
@@ -31,7 +32,11 @@ extension Scheduler {
             addChunk(request, count: n, to: &draft)
         }
 
-        admitWaiting(into: &draft, budget: budget)
+        if policy == .ecoserve {
+            ecoServeAdmitWaiting(into: &draft, now: now)
+        } else {
+            admitWaiting(into: &draft, budget: budget)
+        }
         planCheckpointSaves(into: &draft)
 
         draft.output.preemptible = !draft.output.chunks.contains { $0.isOnline }

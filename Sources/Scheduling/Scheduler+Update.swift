@@ -62,6 +62,11 @@ public struct SchedulerCounters: Sendable {
     /// Paused requests whose checkpoint was taken for newer saves.
     public var checkpointEvictions = 0
     public var failedCheckpointSaves = 0
+    /// `ecoserve`: admissions into blocks lent by a longer request, loans moved to free blocks
+    /// when the lender needed them, and borrowers preempted because no free blocks were left.
+    public var kvLoans = 0
+    public var kvLoanMoves = 0
+    public var kvLoanPreemptions = 0
 
     public init() {}
 }
@@ -74,6 +79,8 @@ public struct SchedulerSnapshot: Sendable {
     public var kvBlocksUsed = 0, kvBlocksFree = 0, kvBlocksCached = 0
     public var checkpointSlotsUsed = 0, checkpointSlotsFree = 0
     public var counters = SchedulerCounters()
+    /// How well output lengths were predicted (requests admitted under `ecoserve`).
+    public var prediction = PredictionAccuracy()
 
     public init() {}
 }
@@ -94,6 +101,7 @@ extension Scheduler {
         s.checkpointSlotsUsed = checkpoints.usedCount
         s.checkpointSlotsFree = checkpoints.freeCount
         s.counters = counters
+        s.prediction = lengthPredictor.accuracy
         return s
     }
 }

@@ -9,6 +9,8 @@ public final class Scheduler {
     public internal(set) var kv: KVCacheManager
     public internal(set) var checkpoints: CheckpointLedger
     public internal(set) var counters = SchedulerCounters()
+    /// Output lengths of finished requests, for `ecoserve`'s predictions (learned under every policy).
+    public internal(set) var lengthPredictor: OutputLengthPredictor
 
     var requests: [RequestID: ScheduledRequest] = [:]
     /// Waiting, paused and preempted requests, in queue order (`queuedBefore`).
@@ -25,6 +27,7 @@ public final class Scheduler {
         kv = KVCacheManager(blockCount: configuration.blockCount, blockSize: configuration.blockSize,
                             prefixCaching: configuration.prefixCaching)
         checkpoints = CheckpointLedger(slotCount: configuration.checkpointSlots)
+        lengthPredictor = OutputLengthPredictor(quantile: configuration.predictionQuantile)
     }
 
     // MARK: - Requests in and out
@@ -74,6 +77,11 @@ public final class Scheduler {
     public var numRequests: Int { requests.count }
 
     func retire(_ request: ScheduledRequest, as phase: RequestPhase) {
+        if case .finished = phase {
+            lengthPredictor.observe(promptTokens: request.numPromptTokens, online: request.isOnline,
+                                    predicted: request.predictedOutputTokens, actual: request.numOutputTokens)
+        }
+        releaseReservation(of: request)
         if let i = running.firstIndex(where: { $0 === request }) { running.remove(at: i) }
         if let i = waiting.firstIndex(where: { $0 === request }) { waiting.remove(at: i) }
         kv.free(request)
@@ -107,6 +115,10 @@ public final class Scheduler {
     /// offline requests (making room for an online arrival).
     func victim(onlyOffline: Bool) -> ScheduledRequest? {
         let candidates = policy.separatesClasses ? running.filter { !$0.isOnline } : running
+        // `ecoserve` takes borrowers first: they are short, and their blocks belong to a lender.
+        if policy == .ecoserve, let borrower = candidates.filter({ $0.lender != nil }).max(by: { $0.sequenceNumber < $1.sequenceNumber }) {
+            return borrower
+        }
         if let youngest = candidates.max(by: { $0.sequenceNumber < $1.sequenceNumber }) { return youngest }
         guard !onlyOffline else { return nil }
         return running.max(by: { $0.sequenceNumber < $1.sequenceNumber })
@@ -115,6 +127,7 @@ public final class Scheduler {
     /// Takes a running request out: by pause when `kind` is `.pause` and it has a checkpoint,
     /// else by recompute. Its KV blocks return to the pool at once.
     func preempt(_ request: ScheduledRequest, kind: PreemptionKind) {
+        releaseReservation(of: request)
         running.removeAll { $0 === request }
         if kind == .pause, !request.checkpointSlots.isEmpty {
             request.phase = .paused
@@ -137,6 +150,7 @@ public final class Scheduler {
     public func integrityViolation() -> String? {
         if let problem = kv.integrityViolation(holders: running) { return problem }
         if let problem = checkpoints.integrityViolation(holders: requests.values) { return problem }
+        if let problem = loanViolation() { return problem }
         for request in waiting where !request.blockTable.isEmpty {
             return "queued request \(request.id) holds \(request.blockTable.count) KV blocks"
         }

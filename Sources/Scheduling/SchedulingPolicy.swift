@@ -8,6 +8,10 @@ public enum SchedulingPolicy: String, Sendable, CaseIterable, Codable {
     case priority
     /// SLO-aware token budget, layer-wise preemption and incremental KV checkpointing.
     case conserve
+    /// EcoServe (arXiv 2411.06364): generation tasks before prompt tasks each step, output
+    /// lengths predicted online, KV reserved for prompt plus predicted output at admission and
+    /// lent to short requests, waiting requests by SLO slack, KV held and predicted job size.
+    case ecoserve
 
     /// Whether online requests go ahead of offline ones.
     var separatesClasses: Bool { self != .fcfs }
@@ -40,6 +44,11 @@ public struct SchedulerConfiguration: Sendable {
     public var tpotMargin: Double
     /// `conserve`: an online prefill always gets at least this many tokens a step.
     public var minOnlinePrefillChunk: Int
+    /// `ecoserve`: share of requests whose output should stay within its predicted length.
+    public var predictionQuantile: Double = 0.9
+    /// `ecoserve`: share of the KV pool admission never promises, from which requests that
+    /// outgrow their reservation extend.
+    public var kvReserveFraction: Double = 0.05
 
     public init(policy: SchedulingPolicy = .conserve, blockCount: Int, blockSize: Int = 16, checkpointSlots: Int = 0,
                 maxNumBatchedTokens: Int = 256, maxNumSequences: Int = 64, maxLogitRows: Int = .max, maxModelLength: Int,

@@ -14,12 +14,30 @@ public struct EngineCounters: Codable, Sendable, Equatable {
     /// included. Unlike the client's count, it includes prefill of jobs that had not reached
     /// their first token when the window closed.
     public var offlineComputedTokens: Int
+    /// `ecoserve`: admissions into lent KV, loans moved and borrowers preempted.
+    public var kvLoans: Int
+    public var kvLoanMoves: Int
+    public var kvLoanPreemptions: Int
+    /// `ecoserve`: output-length predictions scored on finished requests.
+    public var predictedRequests: Int
+    /// Share of those whose output stayed within the prediction.
+    public var predictionCoverage: Double
+    /// Σ|predicted − actual| / Σ actual.
+    public var predictionRelativeError: Double
 
     public init(
         layerPreemptions: Int = 0, recomputePreemptions: Int = 0, pausePreemptions: Int = 0,
-        restoredTokens: Int = 0, recomputedTokens: Int = 0, offlineComputedTokens: Int = 0
+        restoredTokens: Int = 0, recomputedTokens: Int = 0, offlineComputedTokens: Int = 0,
+        kvLoans: Int = 0, kvLoanMoves: Int = 0, kvLoanPreemptions: Int = 0,
+        predictedRequests: Int = 0, predictionCoverage: Double = 0, predictionRelativeError: Double = 0
     ) {
         self.offlineComputedTokens = offlineComputedTokens
+        self.kvLoans = kvLoans
+        self.kvLoanMoves = kvLoanMoves
+        self.kvLoanPreemptions = kvLoanPreemptions
+        self.predictedRequests = predictedRequests
+        self.predictionCoverage = predictionCoverage
+        self.predictionRelativeError = predictionRelativeError
         self.layerPreemptions = layerPreemptions
         self.recomputePreemptions = recomputePreemptions
         self.pausePreemptions = pausePreemptions

@@ -98,14 +98,19 @@ public enum OnlineWorkload {
             var stretch = traceRate / rate
             arrivals = replay(window, spec, stretch: stretch)
             // The window's own requests can be longer or denser than the trace's average: with a
-            // target load, the stretch is corrected until the arrivals offer that load.
+            // target load, the stretch is found by bisection (the offered load falls as the
+            // stretch grows) so that the arrivals offer that load.
             if let target = spec.onlineLoad {
-                for _ in 0 ..< 8 {
-                    let offered = arrivals.reduce(0.0) { $0 + work($1.promptTokens, $1.outputTokens) } / spec.duration
-                    guard offered > 0, abs(offered / target - 1) > 0.02 else { break }
-                    stretch *= offered / target
-                    arrivals = replay(window, spec, stretch: stretch)
+                func offered(_ stretch: Double) -> Double {
+                    replay(window, spec, stretch: stretch).reduce(0.0) { $0 + work($1.promptTokens, $1.outputTokens) } / spec.duration
                 }
+                var low = stretch / 1000, high = stretch * 1000 // offered(low) ≥ target ≥ offered(high)
+                for _ in 0 ..< 60 where high / low > 1.0001 {
+                    let middle = (low * high).squareRoot()
+                    if offered(middle) >= target { low = middle } else { high = middle }
+                }
+                stretch = low
+                arrivals = replay(window, spec, stretch: stretch)
                 rate = traceRate / stretch
             }
         }

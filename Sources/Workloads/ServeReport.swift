@@ -51,6 +51,14 @@ public struct ServeReport: Codable, Sendable, Equatable {
             ("Pause preemptions", { $0.engine.map { "\($0.pausePreemptions)" } }),
             ("Restored tokens", { $0.engine.map { "\($0.restoredTokens)" } }),
             ("Recomputed tokens", { $0.engine.map { "\($0.recomputedTokens)" } }),
+            ("KV loans / moved / borrowers preempted (ecoserve)", { run in
+                run.engine.flatMap { $0.kvLoans + $0.kvLoanMoves + $0.kvLoanPreemptions == 0 ? nil
+                    : "\($0.kvLoans) / \($0.kvLoanMoves) / \($0.kvLoanPreemptions)" }
+            }),
+            ("Length prediction: within / relative error (ecoserve)", { run in
+                run.engine.flatMap { $0.predictedRequests == 0 ? nil
+                    : "\(Self.fixed($0.predictionCoverage * 100, 1))% / \(Self.fixed($0.predictionRelativeError * 100, 1))%" }
+            }),
             ("Peak KV usage (%)", { $0.peakKVUsage.map { Self.fixed($0 * 100, 1) } }),
         ]
         var lines = [

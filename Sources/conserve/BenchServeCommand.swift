@@ -19,7 +19,7 @@ struct BenchServeCommand: AsyncParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var engineOptions: EngineOptions
 
-    @Option(help: "Comma-separated runs in process: online-only, fcfs, priority, conserve (empty for none).")
+    @Option(help: "Comma-separated runs in process: online-only, fcfs, priority, conserve, ecoserve (empty for none).")
     var policies = "online-only,fcfs,priority,conserve"
 
     @Option(help: "Also run against a server over HTTP, as NAME=URL (repeatable). NAME containing 'conserve' uses ConServe's extensions (flex tier, ignore_eos); any other is treated as a plain OpenAI server (llama.cpp), offline work as ordinary requests.")
@@ -102,7 +102,7 @@ struct BenchServeCommand: AsyncParsableCommand {
     func runNames() throws -> [String] {
         let names = policies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for name in names where name != "online-only" && SchedulingPolicy(rawValue: name) == nil {
-            throw ValidationError("unknown policy '\(name)' in --policies (online-only, fcfs, priority, conserve)")
+            throw ValidationError("unknown policy '\(name)' in --policies (online-only, \(SchedulingPolicy.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         return names
     }
@@ -245,13 +245,19 @@ struct BenchServeCommand: AsyncParsableCommand {
         sampler.cancel()
         result.kvUsage = await sampler.value
         let after = engine.stats().scheduler.counters
+        // A fresh engine per run, so its predictions were all made in this run.
+        let prediction = engine.stats().scheduler.prediction
         result.engine = EngineCounters(
             layerPreemptions: (after.preemptions[.layer] ?? 0) - (before.preemptions[.layer] ?? 0),
             recomputePreemptions: (after.preemptions[.recompute] ?? 0) - (before.preemptions[.recompute] ?? 0),
             pausePreemptions: (after.preemptions[.pause] ?? 0) - (before.preemptions[.pause] ?? 0),
             restoredTokens: after.restoredTokens - before.restoredTokens,
             recomputedTokens: after.recomputedTokens - before.recomputedTokens,
-            offlineComputedTokens: atEnd.computedTokens[1] - before.computedTokens[1])
+            offlineComputedTokens: atEnd.computedTokens[1] - before.computedTokens[1],
+            kvLoans: after.kvLoans - before.kvLoans, kvLoanMoves: after.kvLoanMoves - before.kvLoanMoves,
+            kvLoanPreemptions: after.kvLoanPreemptions - before.kvLoanPreemptions,
+            predictedRequests: prediction.count, predictionCoverage: prediction.coverage,
+            predictionRelativeError: prediction.relativeError)
         return result
     }
 

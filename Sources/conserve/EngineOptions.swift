@@ -7,7 +7,7 @@ extension SchedulingPolicy: ExpressibleByArgument {}
 
 /// The engine flags, shared by every command that starts an engine (`serve`, `bench`).
 struct EngineOptions: ParsableArguments {
-    @Option(help: "Scheduling policy: fcfs, priority or conserve.")
+    @Option(help: "Scheduling policy: fcfs, priority, conserve or ecoserve.")
     var policy: SchedulingPolicy = .conserve
 
     @Option(help: "Memory for the KV cache (e.g. 512MiB, 2GiB).")

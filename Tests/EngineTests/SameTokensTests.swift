@@ -8,8 +8,9 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(3))) struct SameTokensTests {
     let slo = ServiceLevelObjective(ttft: 1, tpot: 0.1)
 
-    @Test func batchedWithOthersOfMixedLengths() throws {
-        let h = try ModelHarness(policy: .fcfs, maxNumBatchedTokens: 48)
+    @Test(arguments: [SchedulingPolicy.fcfs, .ecoserve])
+    func batchedWithOthersOfMixedLengths(policy: SchedulingPolicy) throws {
+        let h = try ModelHarness(policy: policy, maxNumBatchedTokens: 48)
         var expected: [RequestID: [Int32]] = [:]
         for i in 0 ..< 4 {
             let prompt = try textPrompt(i, minimumTokens: 5 + 12 * i)
@@ -20,6 +21,22 @@ import Testing
         #expect(h.outputs == expected)
         // They really shared steps, prefill chunks and decodes together.
         #expect(h.plans.contains { $0.chunks.count >= 3 })
+    }
+
+    @Test func inLentKVUnderEcoServe() throws {
+        // 16 blocks of 16: the long request reserves 11, the first short one fits in what is
+        // left, the second runs in blocks the long one has reserved but not yet written.
+        let h = try ModelHarness(policy: .ecoserve, kvBlocks: 16)
+        let prompts = try (0 ..< 3).map { Array(try textPrompt($0, minimumTokens: 20).prefix(20)) }
+        try h.add(1, prompt: prompts[0], maxTokens: 150)
+        try h.step()
+        try h.add(2, prompt: prompts[1], maxTokens: 30)
+        try h.add(3, prompt: prompts[2], maxTokens: 30)
+        try h.runUntilIdle()
+        #expect(h.scheduler.counters.kvLoans >= 1)
+        #expect(h.outputs[1] == (try referenceGreedy(prompts[0], count: 150)))
+        #expect(h.outputs[2] == (try referenceGreedy(prompts[1], count: 30)))
+        #expect(h.outputs[3] == (try referenceGreedy(prompts[2], count: 30)))
     }
 
     @Test func preemptedByRecompute() throws {

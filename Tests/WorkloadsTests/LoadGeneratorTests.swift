@@ -36,8 +36,9 @@ final class ScriptedTarget: LoadTarget {
     @Test func onlineArrivesOnScheduleAndOfflineStaysAtItsConcurrency() async {
         let online = [0.0, 0.3, 0.6, 0.9].map { TimedRequest(arrival: $0, request: request(.online, tokens: 3)) }
         // Offline jobs take about half a second (10 tokens, 50 ms apart): each of the 3 workers
-        // finishes two in the 1.2 s window and is cut in its third.
-        let plan = LoadPlan(online: online, offline: [request(.offline, tokens: 10)], offlineConcurrency: 3, duration: 1.2)
+        // finishes several in the 3 s window and is cut in its last. (The window is long
+        // because other suites can hold the cooperative pool for a second while they load.)
+        let plan = LoadPlan(online: online, offline: [request(.offline, tokens: 10)], offlineConcurrency: 3, duration: 3)
         let target = ScriptedTarget(tokenSeconds: 0.05)
         let records = await LoadGenerator.run(plan, target: target)
 
@@ -50,7 +51,7 @@ final class ScriptedTarget: LoadTarget {
         }
         let offline = records.filter { $0.workClass == .offline }
         #expect(target.inFlight.withLock { $0.maxOffline } == 3)
-        #expect(offline.allSatisfy { $0.sent < 1.2 && $0.error == nil })
+        #expect(offline.allSatisfy { $0.sent < 3 && $0.error == nil })
         let cut = offline.filter { $0.finished == nil }
         // Timing on a loaded machine can shift a job across the end, so the counts get slack.
         #expect((1 ... 3).contains(cut.count))

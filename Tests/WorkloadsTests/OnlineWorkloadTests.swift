@@ -6,19 +6,22 @@ import Testing
     let rows = (0 ..< 2000).map { TraceRow(arrival: Double($0), promptTokens: 100, outputTokens: 20) }
 
     @Test func theRateFollowsTheTargetLoad() throws {
-        // 0.5 s of work per request at load 0.5 → 1 request/s, the trace's own rate.
+        // 0.5 s of work per request: load 0.5 is one request a second, the trace's own rate.
         var spec = OnlineWorkloadSpec(rows: rows, duration: 10, maxPromptTokens: 1000, maxOutputTokens: 1000)
         spec.onlineLoad = 0.5
         let plan = try OnlineWorkload.plan(spec, work: { p, o in Double(p + o) / 240 })
-        #expect(abs(plan.rate - 1) < 1e-9)
-        #expect(plan.arrivals.map(\.time) == (0 ..< 10).map(Double.init))
-        #expect(abs(plan.offeredLoad - 0.5) < 1e-9)
+        #expect(abs(plan.meanWork - 0.5) < 1e-12)
+        #expect(plan.arrivals.count == 10 && abs(plan.offeredLoad - 0.5) < 1e-9)
+        #expect(abs(plan.rate - 1) < 0.12)
+        // Evenly spaced, as the trace is: the trace is stretched, not resampled.
+        let gaps = zip(plan.arrivals.dropFirst(), plan.arrivals).map { $0.time - $1.time }
+        #expect(gaps.allSatisfy { abs($0 - gaps[0]) < 1e-9 })
 
-        // Half the load stretches the trace twice as long: arrivals every 2 s.
+        // Half the load: half the arrivals in the same window, twice as far apart.
         spec.onlineLoad = 0.25
         let slower = try OnlineWorkload.plan(spec, work: { p, o in Double(p + o) / 240 })
-        #expect(slower.arrivals.map(\.time) == [0, 2, 4, 6, 8])
-        #expect(abs(slower.offeredLoad - 0.25) < 1e-9)
+        #expect(slower.arrivals.count == 5 && abs(slower.offeredLoad - 0.25) < 1e-9)
+        #expect(slower.arrivals[1].time - slower.arrivals[0].time > 1.8 * gaps[0])
     }
 
     @Test func aWindowStartsLaterInTheTraceAndLengthsAreScaledAndClipped() throws {
@@ -40,6 +43,17 @@ import Testing
         let plan = try OnlineWorkload.plan(spec, work: { p, o in Double(p + o) / 210 }) // 210 tok/s × 0.5 / 210 tokens = 0.5 req/s
         #expect(abs(Double(plan.arrivals.count) / 2000 - 0.5) < 0.08)
         #expect(Set(plan.arrivals.map(\.promptTokens)) == [100, 300])
+    }
+
+    @Test func aWindowSparserThanTheTracesAverageStillOffersTheTargetLoad() throws {
+        // Sparse for the first 100 s (one request every 4 s), then one every 0.25 s.
+        var rows = (0 ..< 25).map { TraceRow(arrival: Double($0) * 4, promptTokens: 100, outputTokens: 20) }
+        rows += (0 ..< 4000).map { TraceRow(arrival: 100 + Double($0) * 0.25, promptTokens: 100, outputTokens: 20) }
+        var spec = OnlineWorkloadSpec(rows: rows, duration: 60, maxPromptTokens: 1000, maxOutputTokens: 1000)
+        spec.onlineLoad = 0.4
+        let plan = try OnlineWorkload.plan(spec, work: { p, o in Double(p + o) / 240 })
+        #expect(abs(plan.offeredLoad - 0.4) < 0.02, "offered \(plan.offeredLoad)")
+        #expect(abs(Double(plan.arrivals.count) / 60 * 0.5 - plan.offeredLoad) < 1e-9)
     }
 
     @Test func anEmptyWindowIsAClearError() {
