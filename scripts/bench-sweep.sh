@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}
 OUT=${OUT:-bench-results/sweep}
 DURATION=${DURATION:-60}
-POLICIES=${POLICIES:-online-only,priority,conserve}
+POLICIES=${POLICIES:-online-only,priority,conserve,ecoserve}
 LOADS=${LOADS:-0.1 0.2 0.4 0.6 0.8}
-CVS=${CVS:-1 4}
+CVS=${CVS:-4}
 mkdir -p "$OUT"
 swift build -c release --product conserve
 for load in $LOADS; do
