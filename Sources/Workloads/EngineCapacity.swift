@@ -36,13 +36,6 @@ public struct EngineCapacity: Sendable {
         return seconds
     }
 
-    /// Predicted seconds of one decode step of `sequences` requests holding `context` positions each.
-    public func decodeStepSeconds(sequences: Int, context: Int) -> Double {
-        var features = StepFeatures()
-        for _ in 0 ..< max(sequences, 1) { features.add(newTokens: 1, cachedTokens: context) }
-        return predictor.predict(features)
-    }
-
     /// Objectives derived from the profile for prompts of `promptTokens` (a high percentile of
     /// the workload's): TTFT may take 3× the prompt's prefill alone, which leaves room to queue
     /// behind another prompt; TPOT may take a step that carries half the token budget as a
