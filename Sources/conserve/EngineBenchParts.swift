@@ -143,7 +143,7 @@ enum EngineBenchParts {
 
     /// GSM8K questions as offline prompts (`../shared/data`), or generated text when the file is absent.
     static func offlinePrompts(_ count: Int, tokenizer: Tokenizer) -> [[Int32]] {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data/offline/gsm8k_test.jsonl").path
+        let path = ((try? DataDirectory.locate(nil)) ?? "") + "/offline/gsm8k_test.jsonl"
         var questions: [String] = []
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
             for line in text.split(separator: "\n") {
