@@ -101,9 +101,7 @@ public enum OnlineWorkload {
             // target load, the stretch is found by bisection (the offered load falls as the
             // stretch grows) so that the arrivals offer that load.
             if let target = spec.onlineLoad {
-                func offered(_ stretch: Double) -> Double {
-                    replay(window, spec, stretch: stretch).reduce(0.0) { $0 + work($1.promptTokens, $1.outputTokens) } / spec.duration
-                }
+                func offered(_ stretch: Double) -> Double { load(of: replay(window, spec, stretch: stretch), spec, work) }
                 var low = stretch / 1000, high = stretch * 1000 // offered(low) ≥ target ≥ offered(high)
                 for _ in 0 ..< 60 where high / low > 1.0001 {
                     let middle = (low * high).squareRoot()
@@ -114,9 +112,14 @@ public enum OnlineWorkload {
                 rate = traceRate / stretch
             }
         }
-        let offered = arrivals.reduce(0.0) { $0 + work($1.promptTokens, $1.outputTokens) } / spec.duration
+        let offered = load(of: arrivals, spec, work)
         return OnlinePlan(arrivals: arrivals, rate: rate, meanTokens: meanTokens, meanWork: meanWork, traceRate: traceRate,
                           offeredLoad: offered, duration: spec.duration)
+    }
+
+    /// The share of the run's duration that `arrivals` keep the engine busy.
+    static func load(of arrivals: [OnlinePlan.Arrival], _ spec: OnlineWorkloadSpec, _ work: (Int, Int) -> Double) -> Double {
+        arrivals.reduce(0.0) { $0 + work($1.promptTokens, $1.outputTokens) } / spec.duration
     }
 
     static func replay(_ window: [TraceRow], _ spec: OnlineWorkloadSpec, stretch: Double) -> [OnlinePlan.Arrival] {

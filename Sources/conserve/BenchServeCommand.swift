@@ -244,9 +244,10 @@ struct BenchServeCommand: AsyncParsableCommand {
         atEnd = await endSampler.value
         sampler.cancel()
         result.kvUsage = await sampler.value
-        let after = engine.stats().scheduler.counters
+        let end = engine.stats().scheduler
+        let after = end.counters
         // A fresh engine per run, so its predictions were all made in this run.
-        let prediction = engine.stats().scheduler.prediction
+        let prediction = end.prediction
         result.engine = EngineCounters(
             layerPreemptions: (after.preemptions[.layer] ?? 0) - (before.preemptions[.layer] ?? 0),
             recomputePreemptions: (after.preemptions[.recompute] ?? 0) - (before.preemptions[.recompute] ?? 0),
