@@ -14,6 +14,8 @@ public final class EngineHandle: Sendable {
     /// KV capacity in tokens.
     public let kvCapacityTokens: Int
     private let loop: EngineLoop
+    /// The background copier of checkpoints, stopped with the loop; its totals go into `stats()`.
+    private let checkpointer: Checkpointer?
 
     /// Builds the KV pool, the checkpoint tier and the forward pass, and starts the step loop.
     /// `latencyModel` sizes `conserve`'s time budget; without one, `conserve` falls back to
@@ -51,13 +53,19 @@ public final class EngineHandle: Sendable {
             maxNumSequences: min(configuration.maxNumSequences, forward.maxLogitRows), maxLogitRows: forward.maxLogitRows,
             maxModelLength: maxModelLength, prefixCaching: configuration.prefixCaching,
             latencyModel: latencyModel, tpotMargin: configuration.tpotMargin))
+        let preemption = PreemptionSignal()
+        self.checkpointer = checkpointer
         loop = EngineLoop(configuration: configuration, scheduler: scheduler,
-                          executor: ModelExecutor(forward: forward, kv: kv, checkpointer: checkpointer),
-                          tokenizer: tokenizer, latencyModel: latencyModel)
+                          executor: ModelExecutor(forward: forward, kv: kv, checkpointer: checkpointer, preemption: preemption),
+                          preemption: preemption, tokenizer: tokenizer)
+        loop.stats.withLock {
+            $0.kvBlockBytes = kv.bytesPerBlock
+            $0.checkpointCapacityBytes = checkpointer?.store.capacityBytes ?? 0
+        }
         loop.start()
     }
 
-    deinit { loop.stop() }
+    deinit { shutdown() }
 
     /// Queues a request; its events arrive on the returned stream, which ends after the event
     /// carrying the finish reason, or throws an `EngineError`. Throws at once for a request
@@ -82,10 +90,18 @@ public final class EngineHandle: Sendable {
     /// Stops a request; its stream ends with `EngineError.cancelled`. Unknown ids are ignored.
     public func cancel(_ id: RequestID) { loop.postCancel(id) }
 
-    public func stats() -> EngineStats { loop.stats.withLock { $0 } }
+    public func stats() -> EngineStats {
+        var stats = loop.stats.withLock { $0 }
+        if let checkpointer { stats.checkpoint = checkpointer.stats }
+        return stats
+    }
 
-    /// Ends the step loop; running requests end with `EngineError.shutDown`.
-    public func shutdown() { loop.stop() }
+    /// Ends the step loop, then the checkpoint copier; running requests end with
+    /// `EngineError.shutDown`.
+    public func shutdown() {
+        loop.stop()
+        checkpointer?.stop()
+    }
 
     private func validate(_ request: GenerationRequest) throws(EngineError) {
         guard !request.prompt.isEmpty else { throw .rejected(.emptyPrompt) }

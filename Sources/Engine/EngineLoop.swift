@@ -8,7 +8,8 @@ import Tokenization
 /// inbox → schedule → execute → update → publish events.
 ///
 /// Other threads reach it only through the inbox (under `inboxLock`), the preemption signal,
-/// and the published `stats` and `runningStep` (under their mutexes).
+/// and the published `stats` and `stepInFlight` (under their mutexes). It holds the executor
+/// as `any Executor` and talks to it through plans and results only.
 final class EngineLoop: @unchecked Sendable {
     struct Arrival {
         let request: GenerationRequest
@@ -23,44 +24,36 @@ final class EngineLoop: @unchecked Sendable {
         var stopping = false
     }
 
-    /// The step in flight, as the submit path sees it.
-    struct RunningStep {
-        let start: Double
-        let predictedSeconds: Double
-        let preemptible: Bool
-        var raisedAt: Double?
-    }
-
     let configuration: EngineConfiguration
     let tokenizer: Tokenizer
-    let latencyModel: (any StepTimePredictor)?
+    /// When an online arrival abandons the step in flight (the policy's; nil if it never does).
+    let layerPreemption: LayerPreemptionRule?
+    /// The flag the executor checks between the layers of a preemptible step.
+    let preemption: PreemptionSignal
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
     private let inboxLock = NSCondition()
     private var inbox = Inbox() // guarded by inboxLock
-    let runningStep = Mutex<RunningStep?>(nil)
+    let stepInFlight = Mutex<StepInFlight?>(nil)
     let stats = Mutex(EngineStats())
 
     // Engine thread only.
     private let scheduler: Scheduler
-    private let executor: ModelExecutor
+    private var executor: any Executor
     private var outputs: [RequestID: RequestOutput] = [:]
     private var checkedSinceIdle = false
     private let finishedLock = NSCondition()
     private var threadStarted = false, finished = false // guarded by finishedLock
 
-    init(configuration: EngineConfiguration, scheduler: Scheduler, executor: ModelExecutor, tokenizer: Tokenizer,
-         latencyModel: (any StepTimePredictor)?) {
+    init(configuration: EngineConfiguration, scheduler: Scheduler, executor: any Executor, preemption: PreemptionSignal,
+         tokenizer: Tokenizer) {
         self.configuration = configuration
         self.scheduler = scheduler
         self.executor = executor
+        self.preemption = preemption
         self.tokenizer = tokenizer
-        self.latencyModel = latencyModel
+        layerPreemption = scheduler.layerPreemption
         started = clock.now
-        stats.withLock {
-            $0.kvBlockBytes = executor.kv.bytesPerBlock
-            $0.checkpointCapacityBytes = executor.checkpointer?.store.capacityBytes ?? 0
-        }
     }
 
     /// Seconds since the engine started: the scheduler's clock.
@@ -100,27 +93,25 @@ final class EngineLoop: @unchecked Sendable {
         inbox.stopping = true
         inboxLock.signal()
         inboxLock.unlock()
-        executor.signal.raise()
+        preemption.raise()
         finishedLock.lock()
         while threadStarted && !finished { finishedLock.wait() }
         finishedLock.unlock()
     }
 
-    /// Raises the preemption flag when the step in flight holds only offline work and the
-    /// online request that just arrived would miss its TTFT by waiting for it.
+    /// Raises the preemption flag when the policy's rule says the online request that just
+    /// arrived would miss its TTFT by waiting for the step in flight.
     func considerPreempting(for serviceClass: ServiceClass, promptTokens: Int) {
-        guard configuration.policy == .conserve, let slo = serviceClass.objective else { return }
+        guard let rule = layerPreemption, let slo = serviceClass.objective else { return }
         let now = self.now
-        let raise = runningStep.withLock { step -> Bool in
-            guard let current = step, current.preemptible, current.raisedAt == nil else { return false }
-            let remaining = max(0, current.start + current.predictedSeconds - now)
-            let own = latencyModel?.predict(StepFeatures().adding(
-                newTokens: min(promptTokens, configuration.maxNumBatchedTokens), cachedTokens: 0)) ?? 0
-            guard remaining + own > slo.ttft else { return false }
-            step?.raisedAt = now
+        let raise = stepInFlight.withLock { step -> Bool in
+            guard let current = step, rule.shouldPreempt(current, forArrivalWith: slo, promptTokens: promptTokens, now: now) else {
+                return false
+            }
+            step?.preemptionRaisedAt = now
             return true
         }
-        if raise { executor.signal.raise() }
+        if raise { preemption.raise() }
     }
 
     // MARK: - The loop
@@ -140,14 +131,13 @@ final class EngineLoop: @unchecked Sendable {
             for id in taken.cancels { cancel(id) }
             for arrival in taken.arrivals { admit(arrival) }
             // Raises so far were for requests now in the scheduler; the next plan accounts for them.
-            executor.signal.clear()
+            preemption.clear()
             guard scheduler.hasWork else { continue }
             checkedSinceIdle = false
             step()
         }
         for (_, output) in outputs { output.continuation.finish(throwing: EngineError.shutDown) }
         outputs.removeAll()
-        executor.checkpointer?.stop()
         finishedLock.lock()
         finished = true
         finishedLock.broadcast()
@@ -162,14 +152,15 @@ final class EngineLoop: @unchecked Sendable {
             let rules = TokenStopRules(maxTokens: request.maxTokens, minTokens: request.minTokens,
                                        endOfGeneration: endOfGeneration,
                                        ignoreEndOfGeneration: request.ignoreEOS, stopTokenIDs: request.stopTokenIDs)
+            let settings = ModelRequestSettings(sampling: request.sampling, topLogprobs: request.topLogprobs,
+                                                promptLogprobs: request.promptLogprobs)
             try scheduler.add(id: request.id, serviceClass: arrival.serviceClass, prompt: request.prompt,
-                              stopRules: rules, wantsPromptLogits: request.promptLogprobs != nil, arrival: arrival.arrival)
+                              stopRules: rules, wantsPromptLogits: request.promptLogprobs != nil,
+                              executorSettings: settings, arrival: arrival.arrival)
         } catch {
             arrival.continuation.finish(throwing: EngineError.rejected(error))
             return
         }
-        executor.register(request.id, prompt: request.prompt, parameters: request.sampling, topLogprobs: request.topLogprobs,
-                          promptLogprobs: request.promptLogprobs)
         outputs[request.id] = RequestOutput(
             continuation: arrival.continuation, detokenizer: IncrementalDetokenizer(tokenizer: tokenizer),
             stopMatcher: request.stopStrings.isEmpty ? nil : try? StopStringMatcher(stopStrings: request.stopStrings),
@@ -178,15 +169,12 @@ final class EngineLoop: @unchecked Sendable {
 
     private func cancel(_ id: RequestID) {
         guard scheduler.cancel(id) else { return }
-        executor.unregister(id)
         outputs.removeValue(forKey: id)?.continuation.finish(throwing: EngineError.cancelled)
     }
 
     private func step() {
         let plan = scheduler.schedule(now: now)
-        for chunk in plan.chunks where outputs[chunk.requestID]?.cachedTokens == nil {
-            outputs[chunk.requestID]?.cachedTokens = scheduler.request(chunk.requestID)?.numCachedTokens
-        }
+        for new in plan.newRequests { outputs[new.id]?.cachedTokens = new.numCachedTokens }
         guard plan.hasWork else {
             // Nothing fits right now (all work waits on blocks); wait for an arrival or a cancel.
             inboxLock.lock()
@@ -195,19 +183,19 @@ final class EngineLoop: @unchecked Sendable {
             return
         }
         let start = now
-        runningStep.withLock { $0 = RunningStep(start: start, predictedSeconds: plan.predictedSeconds, preemptible: plan.preemptible) }
+        stepInFlight.withLock { $0 = StepInFlight(start: start, predictedSeconds: plan.predictedSeconds, preemptible: plan.preemptible) }
         let result: StepResult
         do {
             result = try executor.execute(plan)
         } catch {
-            runningStep.withLock { $0 = nil }
+            stepInFlight.withLock { $0 = nil }
             fail(plan, error)
             return
         }
         let end = now
-        let raisedAt = runningStep.withLock { step -> Double? in
+        let raisedAt = stepInFlight.withLock { step -> Double? in
             defer { step = nil }
-            return step?.raisedAt
+            return step?.preemptionRaisedAt
         }
         let events = scheduler.update(plan, with: result, now: end)
         stats.withLock { stats in
@@ -220,22 +208,19 @@ final class EngineLoop: @unchecked Sendable {
             }
         }
         if case .completed = result.outcome {
-            for (id, scored) in executor.promptLogprobs {
+            for (id, scored) in result.promptLogprobs {
                 outputs[id]?.receivePromptLogprobs(firstIndex: scored.firstIndex, scored.entries)
             }
         }
-        publish(events)
-        stats.withLock {
-            $0.scheduler = scheduler.snapshot
-            if let checkpointer = executor.checkpointer { $0.checkpoint = checkpointer.stats }
-        }
+        publish(events, logprobs: result.logprobs)
+        stats.withLock { $0.scheduler = scheduler.snapshot }
     }
 
-    private func publish(_ events: SchedulerEvents) {
+    private func publish(_ events: SchedulerEvents, logprobs: [RequestID: TokenLogprob]) {
         for event in events.tokens {
             guard var output = outputs[event.requestID] else { continue }
             let (tokenEvent, stoppedByString) = output.event(for: event.token, finishReason: event.finishReason,
-                                                             logprob: executor.logprobs[event.requestID])
+                                                             logprob: logprobs[event.requestID])
             if stoppedByString { scheduler.finish(event.requestID, reason: .stop) }
             output.continuation.yield(tokenEvent)
             if tokenEvent.finishReason != nil {
@@ -254,7 +239,6 @@ final class EngineLoop: @unchecked Sendable {
     private func close(_ id: RequestID, _ output: RequestOutput) {
         output.continuation.finish()
         outputs[id] = nil
-        executor.unregister(id)
         let c = output.isOnline ? 0 : 1
         stats.withLock {
             $0.promptTokens[c] += output.promptTokens
@@ -266,7 +250,6 @@ final class EngineLoop: @unchecked Sendable {
     private func fail(_ plan: SchedulerOutput, _ error: any Error) {
         for chunk in plan.chunks {
             scheduler.cancel(chunk.requestID)
-            executor.unregister(chunk.requestID)
             outputs.removeValue(forKey: chunk.requestID)?.continuation.finish(throwing: EngineError.executionFailed("\(error)"))
         }
     }

@@ -17,14 +17,22 @@ import LlamaModel
 /// No fsync: a checkpoint only has to outlive a pause inside this process, not a crash. The
 /// file is removed when the store is deinitialized; a process killed outright leaves it
 /// behind, named `conserve-checkpoint-XXXXXX`.
+///
+/// The file is outside the process's control (anything may truncate or overwrite it), so each
+/// save keeps a checksum of the block in memory and each restore checks the bytes it read
+/// against it: a damaged slot is a failed restore, which the engine answers by recomputing that
+/// request, never KV that silently gives wrong tokens.
 public final class FileCheckpointStore: CheckpointStore, @unchecked Sendable {
     // @unchecked: every stored property is immutable; pwrite and pread carry their own
-    // offsets, and concurrent calls touch disjoint slots (see `CheckpointStore`).
+    // offsets, and concurrent calls touch disjoint slots (see `CheckpointStore`), so each
+    // element of `checksums` has one writer at a time, ordered by the engine's barrier.
     public let slotCount: Int
     public let bytesPerSlot: Int
     /// The checkpoint file.
     public let path: String
     private let descriptor: Int32
+    /// Per slot, the checksum of the block last saved into it.
+    private let checksums: UnsafeMutableBufferPointer<UInt64>
 
     /// Creates the checkpoint file in `directory`, sized for as many slots of `bytesPerSlot`
     /// (use `kv.bytesPerBlock`) as fit in `budgetBytes`.
@@ -62,11 +70,14 @@ public final class FileCheckpointStore: CheckpointStore, @unchecked Sendable {
         self.bytesPerSlot = bytesPerSlot
         self.path = path
         self.descriptor = descriptor
+        checksums = .allocate(capacity: slotCount)
+        checksums.initialize(repeating: 0)
     }
 
     deinit {
         close(descriptor)
         unlink(path)
+        checksums.deallocate()
     }
 
     public func save(block: Int, of kv: KVPool, into slot: Int) throws(CheckpointError) {
@@ -77,6 +88,7 @@ public final class FileCheckpointStore: CheckpointStore, @unchecked Sendable {
         if let reason = writeAll(keys, count: half, at: offset) ?? writeAll(values, count: half, at: offset + half) {
             throw .writeFailed(path: path, slot: slot, reason: reason)
         }
+        checksums[slot] = Self.checksum(keys, values, count: half)
     }
 
     public func restore(slot: Int, into block: Int, of kv: KVPool) throws(CheckpointError) {
@@ -87,6 +99,26 @@ public final class FileCheckpointStore: CheckpointStore, @unchecked Sendable {
         if let reason = readAll(into: keys, count: half, at: offset) ?? readAll(into: values, count: half, at: offset + half) {
             throw .readFailed(path: path, slot: slot, reason: reason)
         }
+        guard Self.checksum(keys, values, count: half) == checksums[slot] else {
+            throw .readFailed(path: path, slot: slot, reason: "the bytes read back differ from those saved")
+        }
+    }
+
+    /// A 64-bit checksum of two regions of `count` bytes, a word at a time: cheap next to the
+    /// copy, and any change to the bytes almost surely changes it.
+    static func checksum(_ first: UnsafeRawPointer, _ second: UnsafeRawPointer, count: Int) -> UInt64 {
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for region in [first, second] {
+            let words = count / 8
+            for i in 0 ..< words {
+                hash = (hash ^ region.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) &* 0x0000_0100_0000_01B3
+                hash ^= hash >> 29
+            }
+            for i in words * 8 ..< count {
+                hash = (hash ^ UInt64(region.load(fromByteOffset: i, as: UInt8.self))) &* 0x0000_0100_0000_01B3
+            }
+        }
+        return hash
     }
 
     /// Writes `count` bytes at `offset`, resuming after short writes and signals.

@@ -61,29 +61,6 @@ public struct TokenEvent: Sendable {
     public var promptLogprobs: [PromptTokenLogprob] = []
 }
 
-/// A prompt token's log-probability given the tokens before it, from the raw logits (before
-/// penalties and temperature), with the most likely alternatives at its position.
-public struct PromptTokenLogprob: Sendable {
-    public var token: Int32
-    /// Nil for the first prompt token, which nothing before it predicts.
-    public var logprob: Float?
-    /// The most likely tokens at this position, best first; empty for the first prompt token.
-    public var top: [(token: Int32, logprob: Float)]
-
-    public init(token: Int32, logprob: Float?, top: [(token: Int32, logprob: Float)]) {
-        self.token = token
-        self.logprob = logprob
-        self.top = top
-    }
-}
-
-public struct TokenLogprob: Sendable {
-    public var token: Int32
-    public var logprob: Float
-    /// The most likely tokens with their log-probabilities, best first.
-    public var top: [(token: Int32, logprob: Float)]
-}
-
 public struct Usage: Sendable, Equatable {
     public var promptTokens: Int
     public var completionTokens: Int

@@ -42,28 +42,20 @@ public final class ScheduledRequest {
     /// When it last became paused (the oldest paused request loses its checkpoint first).
     var pausedAt: UInt64 = 0
 
-    // `ecoserve`'s KV reservation and lending.
-    /// Output tokens predicted at admission (nil until first admitted under `ecoserve`).
-    public internal(set) var predictedOutputTokens: Int?
-    /// Blocks promised to this request at admission: its prompt plus predicted output.
-    var reservedBlocks = 0
-    /// Of those, blocks lent to shorter requests.
-    var lentBlocks = 0
-    /// The request whose promise this one runs in, and how many blocks of it.
-    var lender: ScheduledRequest?
-    var borrowedBlocks = 0
-
-    /// Promised blocks not yet taken: what admission must leave free for this request.
-    var outstandingBlocks: Int { max(0, reservedBlocks - lentBlocks - blockTable.count) }
+    /// What the executor needs of it beyond tokens (sampling settings); opaque to the scheduler.
+    public let executorSettings: (any Sendable)?
+    /// A plan has introduced it to the executor, which keeps state for it until a plan says it left.
+    var isKnownToExecutor = false
 
     init(id: RequestID, serviceClass: ServiceClass, prompt: [Int32], stopRules: TokenStopRules,
-         wantsPromptLogits: Bool = false, arrival: Double, sequenceNumber: UInt64) {
+         wantsPromptLogits: Bool = false, executorSettings: (any Sendable)? = nil, arrival: Double, sequenceNumber: UInt64) {
         self.id = id
         self.serviceClass = serviceClass
         self.tokens = prompt
         self.numPromptTokens = prompt.count
         self.stopRules = stopRules
         self.wantsPromptLogits = wantsPromptLogits
+        self.executorSettings = executorSettings
         self.arrival = arrival
         self.sequenceNumber = sequenceNumber
     }

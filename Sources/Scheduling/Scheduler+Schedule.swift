@@ -11,52 +11,39 @@ extension Scheduler {
         var scheduled: [RequestID: (start: Int, count: Int, logitRows: Int)] = [:]
     }
 
-    /// Plans the next step (DESIGN §4 step 4).
+    /// Plans the next step (DESIGN §4 step 4): running requests first, in the policy's order,
+    /// each with the chunk the policy allows; then admissions; then the policy's work after the
+    /// plan (checkpoint saves). The plan also introduces requests running for the first time to
+    /// the executor, and tells it which requests it knew have left.
     public func schedule(now: Double) -> SchedulerOutput {
         stepCount += 1
         var draft = PlanDraft(output: SchedulerOutput(step: stepCount), tokensLeft: configuration.maxNumBatchedTokens,
                               logitRowsLeft: configuration.maxLogitRows)
-        let budget = timeBudget(now: now)
-
-        if policy == .ecoserve { settleLoans() }
-        // Running requests first, online ahead of offline (except under fcfs).
-        let order = policy == .ecoserve ? ecoServeRunningOrder() : running.sorted { a, b in
-            if policy.separatesClasses, a.isOnline != b.isOnline { return a.isOnline }
-            return a.sequenceNumber < b.sequenceNumber
-        }
-        for request in order where request.phase == .running {
+        rules.beginStep(now: now, scheduler: self)
+        for request in rules.runningOrder(running) where request.phase == .running {
             guard draft.tokensLeft > 0 else { break }
-            let n = chunkSize(for: request, draft: draft, budget: budget)
+            let n = chunkSize(for: request, draft: draft)
             guard n > 0 else { continue }
             guard makeRoom(for: request, positions: request.numComputedTokens + n, draft: &draft) else { continue }
             addChunk(request, count: n, to: &draft)
         }
+        rules.admitWaiting(into: &draft, now: now, scheduler: self)
+        rules.finishPlan(&draft, scheduler: self)
 
-        if policy == .ecoserve {
-            ecoServeAdmitWaiting(into: &draft, now: now)
-        } else {
-            admitWaiting(into: &draft, budget: budget)
-        }
-        planCheckpointSaves(into: &draft)
-
+        draft.output.retiredRequestIDs = retiredSinceLastPlan
+        retiredSinceLastPlan.removeAll()
         draft.output.preemptible = !draft.output.chunks.contains { $0.isOnline }
         draft.output.predictedSeconds = configuration.latencyModel?.predict(draft.features) ?? 0
         counters.steps += 1
         return draft.output
     }
 
-    /// Tokens `request` gets this step: what it has left, within the token budget and, for
-    /// `conserve`, within the time budget (online prefill always gets a minimum chunk), then
-    /// within the logits rows left.
-    func chunkSize(for request: ScheduledRequest, draft: PlanDraft, budget: TimeBudget) -> Int {
+    /// Tokens `request` gets this step: what it has left, within the token budget and the
+    /// policy's limit, then within the logits rows left.
+    func chunkSize(for request: ScheduledRequest, draft: PlanDraft) -> Int {
         let n = min(request.numRemainingTokens, draft.tokensLeft)
-        let limit = request.isOnline ? budget.online : budget.offline
-        guard policy == .conserve, limit.isFinite, let model = configuration.latencyModel else {
-            return fittingLogitRows(request, count: n, draft: draft)
-        }
-        let fitting = model.maxTokens(fitting: limit, base: draft.features, cachedTokens: request.numComputedTokens, limit: n)
-        let timed = request.isOnline ? max(fitting, min(n, configuration.minOnlinePrefillChunk)) : fitting
-        return fittingLogitRows(request, count: timed, draft: draft)
+        let allowed = rules.chunkLimit(for: request, tokens: n, step: draft.features)
+        return fittingLogitRows(request, count: allowed, draft: draft)
     }
 
     /// Cuts a chunk of `n` tokens so the step's logits rows stay within the executor's capacity.
@@ -79,34 +66,6 @@ extension Scheduler {
         return samples && draft.logitRowsLeft == 0 ? n - 1 : n
     }
 
-    /// `conserve`'s time limits on a step, in seconds: what the step may take once it holds
-    /// online tokens, and once it holds offline tokens.
-    struct TimeBudget {
-        var online = Double.infinity
-        var offline = Double.infinity
-    }
-
-    /// While online requests decode, a step must fit the smallest TPOT slack among them (less
-    /// the margin, and never more than one TPOT); online prefill chunks are sized to it too.
-    /// While an online request waits for its first token, offline work gets none of the step.
-    /// With no online load there is no time limit: the token budget is the throughput-optimal
-    /// step size.
-    func timeBudget(now: Double) -> TimeBudget {
-        var budget = TimeBudget()
-        guard policy == .conserve, configuration.latencyModel != nil else { return budget }
-        var awaitingFirstToken = waiting.contains { $0.isOnline }
-        for request in running {
-            guard let slo = request.serviceClass.objective else { continue }
-            guard let slack = request.tpotSlack(now: now) else {
-                awaitingFirstToken = true
-                continue
-            }
-            budget.online = min(budget.online, max(0, min(slack, slo.tpot) - configuration.tpotMargin * slo.tpot))
-        }
-        budget.offline = awaitingFirstToken ? 0 : budget.online
-        return budget
-    }
-
     func addChunk(_ request: ScheduledRequest, count n: Int, to draft: inout PlanDraft) {
         let start = request.numComputedTokens
         let end = start + n
@@ -115,6 +74,12 @@ extension Scheduler {
             blockTable: request.blockTable, samples: end == request.numTokens && request.samples,
             isOnline: request.isOnline, allLogits: request.promptLogitsRange?.contains(start) ?? false)
         draft.output.chunks.append(chunk)
+        if !request.isKnownToExecutor {
+            request.isKnownToExecutor = true
+            draft.output.newRequests.append(NewRequest(id: request.id, prompt: Array(request.tokens[..<request.numPromptTokens]),
+                                                       numCachedTokens: request.numCachedTokens,
+                                                       settings: request.executorSettings))
+        }
         draft.tokensLeft -= n
         draft.logitRowsLeft -= chunk.numLogitRows
         draft.features.add(newTokens: n, cachedTokens: start)
@@ -136,8 +101,8 @@ extension Scheduler {
     /// requests while the pool is short. False when `request` itself had to go.
     func makeRoom(for request: ScheduledRequest, positions: Int, draft: inout PlanDraft) -> Bool {
         while !kv.grow(request, toCover: positions) {
-            guard let victim = victim(onlyOffline: false) else { return false }
-            let kind: PreemptionKind = victim.isOnline ? .recompute : policy.offlineEviction
+            guard let victim = rules.victim(among: running, onlyOffline: false) else { return false }
+            let kind: PreemptionKind = victim.isOnline ? .recompute : rules.offlineEviction
             removeChunk(of: victim, from: &draft)
             preempt(victim, kind: kind)
             if victim === request { return false }

@@ -1,10 +1,13 @@
 extension Scheduler {
     /// Applies what happened in a step (DESIGN §4 step 6): advances each chunk's request,
     /// appends sampled tokens, applies token stop rules, frees finished requests and
-    /// registers newly full blocks in the prefix cache. A preempted step changes nothing.
+    /// registers newly full blocks in the prefix cache. A preempted step changes nothing but
+    /// what the executor reports of checkpoints: failed saves are dropped, and requests whose
+    /// restore failed go back to be recomputed.
     public func update(_ plan: SchedulerOutput, with result: StepResult, now: Double) -> SchedulerEvents {
         var events = SchedulerEvents()
         dropFailedCheckpoints(result.failedCheckpointSlots)
+        recomputeAfterFailedRestores(result.failedRestores, plan: plan)
         guard case .completed(let samples) = result.outcome else {
             counters.preemptions[.layer, default: 0] += 1
             return events
@@ -32,19 +35,6 @@ extension Scheduler {
         }
         return events
     }
-
-    /// A failed save leaves its slot unusable: the request keeps only the copies before it.
-    func dropFailedCheckpoints(_ slots: [Int32]) {
-        guard !slots.isEmpty else { return }
-        let failed = Set(slots)
-        for request in requests.values {
-            guard let first = request.checkpointSlots.firstIndex(where: { failed.contains($0) }) else { continue }
-            checkpoints.release(request.checkpointSlots[first...])
-            request.checkpointSlots.removeSubrange(first...)
-            counters.failedCheckpointSaves += 1
-            if request.phase == .paused, request.checkpointSlots.isEmpty { request.phase = .preempted }
-        }
-    }
 }
 
 /// Running totals of what the scheduler did.
@@ -62,6 +52,8 @@ public struct SchedulerCounters: Sendable {
     /// Paused requests whose checkpoint was taken for newer saves.
     public var checkpointEvictions = 0
     public var failedCheckpointSaves = 0
+    /// Checkpoint restores the executor could not complete (the request was recomputed).
+    public var failedRestores = 0
     /// `ecoserve`: admissions into blocks lent by a longer request, loans moved to free blocks
     /// when the lender needed them, and borrowers preempted because no free blocks were left.
     public var kvLoans = 0
@@ -79,7 +71,7 @@ public struct SchedulerSnapshot: Sendable {
     public var kvBlocksUsed = 0, kvBlocksFree = 0, kvBlocksCached = 0
     public var checkpointSlotsUsed = 0, checkpointSlotsFree = 0
     public var counters = SchedulerCounters()
-    /// How well output lengths were predicted (requests admitted under `ecoserve`).
+    /// How well output lengths were predicted (`ecoserve` only).
     public var prediction = PredictionAccuracy()
 
     public init() {}
@@ -101,7 +93,7 @@ extension Scheduler {
         s.checkpointSlotsUsed = checkpoints.usedCount
         s.checkpointSlotsFree = checkpoints.freeCount
         s.counters = counters
-        s.prediction = lengthPredictor.accuracy
+        rules.report(into: &s)
         return s
     }
 }

@@ -6,11 +6,11 @@
 public final class Scheduler {
     public let configuration: SchedulerConfiguration
     public var policy: SchedulingPolicy { configuration.policy }
+    /// The policy's answers to the questions the step loop asks (`Policy`).
+    let rules: any Policy
     public internal(set) var kv: KVCacheManager
     public internal(set) var checkpoints: CheckpointLedger
     public internal(set) var counters = SchedulerCounters()
-    /// Output lengths of finished requests, for `ecoserve`'s predictions (learned under every policy).
-    public internal(set) var lengthPredictor: OutputLengthPredictor
 
     var requests: [RequestID: ScheduledRequest] = [:]
     /// Waiting, paused and preempted requests, in queue order (`queuedBefore`).
@@ -20,6 +20,8 @@ public final class Scheduler {
     var stepCount: UInt64 = 0
     var nextSequenceNumber: UInt64 = 0
     var pauseClock: UInt64 = 0
+    /// Requests the executor knows of that left since the last plan: the next plan tells it.
+    var retiredSinceLastPlan: [RequestID] = []
 
     public init(_ configuration: SchedulerConfiguration) {
         precondition(configuration.maxNumBatchedTokens > 0 && configuration.maxNumSequences > 0 && configuration.maxLogitRows > 0)
@@ -27,7 +29,7 @@ public final class Scheduler {
         kv = KVCacheManager(blockCount: configuration.blockCount, blockSize: configuration.blockSize,
                             prefixCaching: configuration.prefixCaching)
         checkpoints = CheckpointLedger(slotCount: configuration.checkpointSlots)
-        lengthPredictor = OutputLengthPredictor(quantile: configuration.predictionQuantile)
+        rules = configuration.policy.makeRules(configuration)
     }
 
     // MARK: - Requests in and out
@@ -36,8 +38,11 @@ public final class Scheduler {
     /// `maxTokens` beyond the context or beyond the whole KV cache. With `wantsPromptLogits`,
     /// the chunks that run its prompt ask for the logits of every position (prompt
     /// log-probabilities), and it takes nothing from the prefix cache that it still has to score.
+    /// `executorSettings` (sampling, for the model executor) travel to the executor untouched,
+    /// in the first plan that runs the request.
     public func add(id: RequestID, serviceClass: ServiceClass, prompt: [Int32], stopRules: TokenStopRules,
-                    wantsPromptLogits: Bool = false, arrival: Double) throws(SchedulingError) {
+                    wantsPromptLogits: Bool = false, executorSettings: (any Sendable)? = nil,
+                    arrival: Double) throws(SchedulingError) {
         guard !prompt.isEmpty else { throw .emptyPrompt }
         guard stopRules.maxTokens >= 0 else { throw .invalidMaxTokens(stopRules.maxTokens) }
         guard requests[id] == nil else { throw .duplicateID(id) }
@@ -48,8 +53,8 @@ public final class Scheduler {
         let capacity = configuration.blockCount * configuration.blockSize
         guard total <= capacity else { throw .exceedsKVCache(tokens: total, capacity: capacity) }
         let request = ScheduledRequest(id: id, serviceClass: serviceClass, prompt: prompt, stopRules: stopRules,
-                                       wantsPromptLogits: wantsPromptLogits, arrival: arrival,
-                                       sequenceNumber: nextSequenceNumber)
+                                       wantsPromptLogits: wantsPromptLogits, executorSettings: executorSettings,
+                                       arrival: arrival, sequenceNumber: nextSequenceNumber)
         nextSequenceNumber += 1
         requests[id] = request
         enqueue(request)
@@ -74,69 +79,45 @@ public final class Scheduler {
     public func request(_ id: RequestID) -> ScheduledRequest? { requests[id] }
 
     public var hasWork: Bool { !running.isEmpty || !waiting.isEmpty }
+
+    /// When an online arrival abandons the step in flight; nil when the policy never does.
+    /// A value: the engine's submit path reads it on other threads.
+    public var layerPreemption: LayerPreemptionRule? { rules.layerPreemption }
     public var numRequests: Int { requests.count }
 
     func retire(_ request: ScheduledRequest, as phase: RequestPhase) {
-        if case .finished = phase {
-            lengthPredictor.observe(promptTokens: request.numPromptTokens, online: request.isOnline,
-                                    predicted: request.predictedOutputTokens, actual: request.numOutputTokens)
-        }
-        releaseReservation(of: request)
+        rules.leftRunningSet(request, scheduler: self)
+        let finished = if case .finished = phase { true } else { false }
+        rules.retired(request, finished: finished)
         if let i = running.firstIndex(where: { $0 === request }) { running.remove(at: i) }
         if let i = waiting.firstIndex(where: { $0 === request }) { waiting.remove(at: i) }
         kv.free(request)
-        checkpoints.release(request.checkpointSlots)
-        request.checkpointSlots = []
+        dropCheckpoint(of: request)
         request.phase = phase
         requests[request.id] = nil
+        if request.isKnownToExecutor { retiredSinceLastPlan.append(request.id) }
     }
 
     // MARK: - Queues
-
-    /// Queue order: under `fcfs` arrival only; otherwise online first, online by TTFT deadline
-    /// under `conserve`, then arrival.
-    func queuedBefore(_ a: ScheduledRequest, _ b: ScheduledRequest) -> Bool {
-        if policy.separatesClasses, a.isOnline != b.isOnline { return a.isOnline }
-        if policy == .conserve, let da = a.ttftDeadline, let db = b.ttftDeadline, da != db { return da < db }
-        return a.sequenceNumber < b.sequenceNumber
-    }
 
     func enqueue(_ request: ScheduledRequest) {
         var low = 0, high = waiting.count
         while low < high {
             let mid = (low + high) / 2
-            if queuedBefore(waiting[mid], request) { low = mid + 1 } else { high = mid }
+            if rules.queuedBefore(waiting[mid], request) { low = mid + 1 } else { high = mid }
         }
         waiting.insert(request, at: low)
-    }
-
-    /// The running request to give up first: the youngest offline one, or under `fcfs` (and
-    /// when only online requests run) the youngest of all. `onlyOffline` restricts it to
-    /// offline requests (making room for an online arrival).
-    func victim(onlyOffline: Bool) -> ScheduledRequest? {
-        let candidates = policy.separatesClasses ? running.filter { !$0.isOnline } : running
-        // `ecoserve` takes borrowers first: they are short, and their blocks belong to a lender.
-        if policy == .ecoserve, let borrower = candidates.filter({ $0.lender != nil }).max(by: { $0.sequenceNumber < $1.sequenceNumber }) {
-            return borrower
-        }
-        if let youngest = candidates.max(by: { $0.sequenceNumber < $1.sequenceNumber }) { return youngest }
-        guard !onlyOffline else { return nil }
-        return running.max(by: { $0.sequenceNumber < $1.sequenceNumber })
     }
 
     /// Takes a running request out: by pause when `kind` is `.pause` and it has a checkpoint,
     /// else by recompute. Its KV blocks return to the pool at once.
     func preempt(_ request: ScheduledRequest, kind: PreemptionKind) {
-        releaseReservation(of: request)
+        rules.leftRunningSet(request, scheduler: self)
         running.removeAll { $0 === request }
-        if kind == .pause, !request.checkpointSlots.isEmpty {
-            request.phase = .paused
-            pauseClock += 1
-            request.pausedAt = pauseClock
+        if kind == .pause, pause(request) {
             counters.preemptions[.pause, default: 0] += 1
         } else {
-            checkpoints.release(request.checkpointSlots)
-            request.checkpointSlots = []
+            dropCheckpoint(of: request)
             request.phase = .preempted
             counters.preemptions[.recompute, default: 0] += 1
         }
@@ -150,7 +131,7 @@ public final class Scheduler {
     public func integrityViolation() -> String? {
         if let problem = kv.integrityViolation(holders: running) { return problem }
         if let problem = checkpoints.integrityViolation(holders: requests.values) { return problem }
-        if let problem = loanViolation() { return problem }
+        if let problem = rules.integrityViolation(scheduler: self) { return problem }
         for request in waiting where !request.blockTable.isEmpty {
             return "queued request \(request.id) holds \(request.blockTable.count) KV blocks"
         }

@@ -18,20 +18,39 @@ public struct ScheduledChunk: Sendable {
     public var numLogitRows: Int { allLogits ? tokens.count : samples ? 1 : 0 }
 }
 
-/// A copy between a KV block and a checkpoint slot.
+/// A copy between a KV block of a request and a checkpoint slot.
 public struct BlockTransfer: Sendable, Hashable {
+    public let requestID: RequestID
     public let block: Int32
     public let slot: Int32
 
-    public init(block: Int32, slot: Int32) {
+    public init(requestID: RequestID, block: Int32, slot: Int32) {
+        self.requestID = requestID
         self.block = block
         self.slot = slot
     }
 }
 
-/// The scheduler's plan for one step, carried out by an `Executor`.
+/// A request the executor has not seen before, introduced by the first plan that runs it:
+/// what the executor needs to keep for it until a plan lists it as retired.
+public struct NewRequest: Sendable {
+    public let id: RequestID
+    public let prompt: [Int32]
+    /// Prompt tokens whose KV came from the prefix cache when it was admitted.
+    public let numCachedTokens: Int
+    /// What the caller gave the scheduler for the executor (sampling settings), untouched.
+    public let settings: (any Sendable)?
+}
+
+/// The scheduler's plan for one step, carried out by an `Executor`: everything the executor
+/// needs, so it keeps no state that the scheduler does not hand it.
 public struct SchedulerOutput: Sendable {
     public let step: UInt64
+    /// Requests running for the first time in this plan.
+    public internal(set) var newRequests: [NewRequest] = []
+    /// Requests introduced by earlier plans that have since finished or been cancelled: the
+    /// executor drops what it kept for them.
+    public internal(set) var retiredRequestIDs: [RequestID] = []
     public internal(set) var chunks: [ScheduledChunk] = []
     /// Checkpoint → KV copies to finish before the forward pass.
     public internal(set) var restores: [BlockTransfer] = []
@@ -45,26 +64,8 @@ public struct SchedulerOutput: Sendable {
 
     public var numScheduledTokens: Int { chunks.reduce(0) { $0 + $1.numScheduledTokens } }
     public var numLogitRows: Int { chunks.reduce(0) { $0 + $1.numLogitRows } }
-    public var hasWork: Bool { !chunks.isEmpty || !restores.isEmpty }
-}
-
-/// What came of a step.
-public enum StepOutcome: Sendable, Equatable {
-    /// Every chunk ran; `samples` holds the token drawn for each chunk that samples.
-    case completed(samples: [RequestID: Int32])
-    /// Abandoned between layers; nothing of it counts (restores already done still do).
-    case preempted(afterLayer: Int)
-}
-
-public struct StepResult: Sendable {
-    public var outcome: StepOutcome
-    /// Checkpoint slots whose save failed since the last step (their copies are not usable).
-    public var failedCheckpointSlots: [Int32]
-
-    public init(outcome: StepOutcome, failedCheckpointSlots: [Int32] = []) {
-        self.outcome = outcome
-        self.failedCheckpointSlots = failedCheckpointSlots
-    }
+    /// Something for the executor to do: tokens to run, copies to make, or state to drop.
+    public var hasWork: Bool { !chunks.isEmpty || !restores.isEmpty || !saves.isEmpty || !retiredRequestIDs.isEmpty }
 }
 
 /// What `update` tells the caller.
@@ -78,9 +79,4 @@ public struct SchedulerEvents: Sendable {
     public internal(set) var tokens: [Token] = []
     /// Requests that ended without a new token (a prompt-only request scored its prompt).
     public internal(set) var finishedWithoutToken: [(RequestID, FinishReason)] = []
-}
-
-/// Carries out a plan: the real model, a scripted one for tests, a simulated one for studies.
-public protocol Executor {
-    mutating func execute(_ plan: SchedulerOutput) throws -> StepResult
 }

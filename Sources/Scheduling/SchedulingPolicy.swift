@@ -1,4 +1,4 @@
-/// The scheduler's rules (DESIGN §2).
+/// The scheduler's rules, by the name a user picks (DESIGN §2).
 public enum SchedulingPolicy: String, Sendable, CaseIterable, Codable {
     /// One queue in arrival order, static token budget, chunked prefill: naive co-serving, the
     /// non-preemptive upper bound on throughput (it preempts only when KV runs out).
@@ -13,10 +13,15 @@ public enum SchedulingPolicy: String, Sendable, CaseIterable, Codable {
     /// lent to short requests, waiting requests by SLO slack, KV held and predicted job size.
     case ecoserve
 
-    /// Whether online requests go ahead of offline ones.
-    var separatesClasses: Bool { self != .fcfs }
-    /// How running offline requests make room for online ones.
-    var offlineEviction: PreemptionKind { self == .conserve ? .pause : .recompute }
+    /// The policy sizes its steps by a profiled latency model (`conserve`'s time budget), so the
+    /// engine should load or build one before it starts. The rules themselves are one type per
+    /// policy (`Policy`).
+    public var needsLatencyModel: Bool {
+        switch self {
+        case .conserve: true
+        case .fcfs, .priority, .ecoserve: false
+        }
+    }
 }
 
 /// Configuration of a `Scheduler`.

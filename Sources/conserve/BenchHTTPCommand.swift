@@ -56,7 +56,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         let tokenizer = try Tokenizer(gguf: model.file)
         var engineConfiguration = try engineOptions.configuration(threads: modelOptions.threads)
         engineConfiguration.checkpoint = .none
-        let latency = engineConfiguration.policy == .conserve
+        let latency = engineConfiguration.policy.needsLatencyModel
             ? try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: modelOptions.threads, log: Console.status) : nil
         let engine = try EngineHandle(model: model, tokenizer: tokenizer, configuration: engineConfiguration, latencyModel: latency)
         var serverConfiguration = ServerConfiguration(modelName: "bench")

@@ -59,7 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
         let model = try LoadedModel(path: path)
         let tokenizer = try Tokenizer(gguf: model.file)
         let engineConfiguration = try engineOptions.configuration(threads: modelOptions.threads)
-        let latency = engineConfiguration.policy == .conserve
+        let latency = engineConfiguration.policy.needsLatencyModel
             ? try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: modelOptions.threads, log: Console.status)
             : nil
         let engine = try EngineHandle(model: model, tokenizer: tokenizer, configuration: engineConfiguration, latencyModel: latency)

@@ -10,6 +10,7 @@ import Tokenization
 final class ModelHarness {
     let scheduler: Scheduler
     let executor: ModelExecutor
+    let checkpointer: Checkpointer?
     var now = 0.0
     private(set) var outputs: [RequestID: [Int32]] = [:]
     private(set) var plans: [SchedulerOutput] = []
@@ -21,6 +22,7 @@ final class ModelHarness {
         let checkpointer = try checkpoint.map { store in
             Checkpointer(store: try store(kv), kv: kv)
         }
+        self.checkpointer = checkpointer
         executor = ModelExecutor(forward: try EngineTestSupport.forwardPass(), kv: kv, checkpointer: checkpointer)
         scheduler = Scheduler(SchedulerConfiguration(
             policy: policy, blockCount: kvBlocks, checkpointSlots: checkpointer?.store.slotCount ?? 0,
@@ -29,8 +31,8 @@ final class ModelHarness {
     }
 
     func add(_ id: RequestID, _ serviceClass: ServiceClass = .offline, prompt: [Int32], maxTokens: Int) throws {
-        try scheduler.add(id: id, serviceClass: serviceClass, prompt: prompt, stopRules: TokenStopRules(maxTokens: maxTokens), arrival: now)
-        executor.register(id, prompt: prompt, parameters: .greedy, topLogprobs: nil)
+        try scheduler.add(id: id, serviceClass: serviceClass, prompt: prompt, stopRules: TokenStopRules(maxTokens: maxTokens),
+                          executorSettings: ModelRequestSettings(sampling: .greedy), arrival: now)
     }
 
     @discardableResult
@@ -53,7 +55,7 @@ final class ModelHarness {
             try step()
             steps += 1
         }
-        executor.checkpointer?.waitUntilIdle()
+        checkpointer?.waitUntilIdle()
         #expect(!scheduler.hasWork)
         #expect(scheduler.integrityViolation() == nil)
         #expect(scheduler.kv.pool.freeCount == scheduler.kv.pool.blockCount)

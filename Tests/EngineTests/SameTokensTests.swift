@@ -95,7 +95,7 @@ import Testing
         var steps = 0
         while h.scheduler.hasWork, steps < 200 {
             steps += 1
-            let signal = h.executor.signal
+            let signal = h.executor.preemption
             let raiser: Thread? = steps % 2 == 1 && layers.count < 6 ? Thread {
                 Thread.sleep(forTimeInterval: Double.random(in: 0 ... 0.02))
                 signal.raise()

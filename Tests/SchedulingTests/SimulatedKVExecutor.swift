@@ -19,6 +19,8 @@ struct SimulatedKVExecutor: Executor {
     var preemptAfterLayer: (SchedulerOutput) -> Int? = { _ in nil }
     /// Slots whose save should fail.
     var failingSlots: Set<Int32> = []
+    /// Slots whose restore should fail (a damaged checkpoint).
+    var failingRestoreSlots: Set<Int32> = []
     private var failedSlots: [Int32] = []
     private(set) var executedSteps = 0
 
@@ -60,18 +62,29 @@ struct SimulatedKVExecutor: Executor {
             if failingSlots.contains(save.slot) { failedSlots.append(save.slot) } else { slots[Int(save.slot)] = blocks[Int(save.block)] }
         }
         pendingSaves = plan.saves
-        for restore in plan.restores { blocks[Int(restore.block)] = slots[Int(restore.slot)] }
+        // As the model executor: a request whose restore fails gets no more copies and sits
+        // the step out; the copies that did happen leave whatever they left.
+        var failedRestores: [RequestID] = []
+        for restore in plan.restores where !failedRestores.contains(restore.requestID) {
+            if failingRestoreSlots.contains(restore.slot) {
+                failedRestores.append(restore.requestID)
+                blocks[Int(restore.block)] = Array(repeating: 0xBAD, count: blockSize)
+            } else {
+                blocks[Int(restore.block)] = slots[Int(restore.slot)]
+            }
+        }
         let failures = failedSlots
         failedSlots = []
+        let chunks = plan.chunks.filter { !failedRestores.contains($0.requestID) }
         if let layer = preemptAfterLayer(plan) {
             // A step abandoned midway leaves partial KV behind: garbage the redo must overwrite.
-            for chunk in plan.chunks {
+            for chunk in chunks {
                 for (i, _) in chunk.tokens.enumerated() { write(chunk, position: chunk.startPosition + i, 0xDEAD) }
             }
-            return StepResult(outcome: .preempted(afterLayer: layer), failedCheckpointSlots: failures)
+            return StepResult(outcome: .preempted(afterLayer: layer), failedRestores: failedRestores, failedCheckpointSlots: failures)
         }
         var samples: [RequestID: Int32] = [:]
-        for chunk in plan.chunks {
+        for chunk in chunks {
             var digest: UInt64 = 0
             if chunk.startPosition > 0 {
                 guard let previous = read(chunk, position: chunk.startPosition - 1) else {
@@ -86,7 +99,7 @@ struct SimulatedKVExecutor: Executor {
             }
             if chunk.samples { samples[chunk.requestID] = token(after: digest) }
         }
-        return StepResult(outcome: .completed(samples: samples), failedCheckpointSlots: failures)
+        return StepResult(outcome: .completed(samples: samples), failedRestores: failedRestores, failedCheckpointSlots: failures)
     }
 
     private func read(_ chunk: ScheduledChunk, position: Int) -> UInt64? {

@@ -1,40 +1,7 @@
-import Scheduling
+@testable import Scheduling
 import Testing
 
-@Suite struct OutputLengthPredictorTests {
-    @Test func coldStartThenTheBucketsQuantileCappedByMaxTokens() {
-        var predictor = OutputLengthPredictor(quantile: 0.9, window: 64, coldStart: 100)
-        #expect(predictor.predict(promptTokens: 50, online: false, maxTokens: 300) == 100)
-        #expect(predictor.predict(promptTokens: 50, online: false, maxTokens: 40) == 40)
-        for length in 10 ..< 30 { predictor.observe(promptTokens: 40 + length % 8, online: false, predicted: nil, actual: length) }
-        // 20 lengths 10…29 in the 32–63 bucket: the 90% nearest-rank quantile is the 18th, 27.
-        #expect(predictor.predict(promptTokens: 50, online: false, maxTokens: 300) == 27)
-        #expect(predictor.predict(promptTokens: 50, online: false, maxTokens: 20) == 20)
-        // Another bucket with no samples borrows its class's; the other class has none yet.
-        #expect(predictor.predict(promptTokens: 1000, online: false, maxTokens: 300) == 27)
-        #expect(predictor.predict(promptTokens: 50, online: true, maxTokens: 300) == 100)
-    }
-
-    @Test func accuracyCountsCoverageAndError() {
-        var predictor = OutputLengthPredictor()
-        predictor.observe(promptTokens: 10, online: true, predicted: 20, actual: 10)
-        predictor.observe(promptTokens: 10, online: true, predicted: 20, actual: 30)
-        predictor.observe(promptTokens: 10, online: true, predicted: nil, actual: 5)
-        #expect(predictor.accuracy.count == 2)
-        #expect(predictor.accuracy.coverage == 0.5)
-        #expect(predictor.accuracy.meanAbsoluteError == 10)
-        #expect(predictor.accuracy.relativeError == 0.5)
-    }
-
-    @Test func theWindowForgetsOldLengths() {
-        var predictor = OutputLengthPredictor(quantile: 1.0, window: 8, coldStart: 1)
-        for _ in 0 ..< 8 { predictor.observe(promptTokens: 16, online: false, predicted: nil, actual: 500) }
-        for _ in 0 ..< 8 { predictor.observe(promptTokens: 16, online: false, predicted: nil, actual: 5) }
-        #expect(predictor.predict(promptTokens: 16, online: false, maxTokens: 1000) == 5)
-    }
-}
-
-@Suite struct SchedulerEcoServeTests {
+@Suite struct EcoServePolicyTests {
     let slo = ServiceLevelObjective(ttft: 1.0, tpot: 0.05)
 
     func configuration(blocks: Int = 64, batched: Int = 64, sequences: Int = 8, reserve: Double = 0.05) -> SchedulerConfiguration {
@@ -67,7 +34,7 @@ import Testing
         #expect(Set(first.chunks.map(\.requestID)) == [1, 2])
         #expect(h.scheduler.request(3)?.phase == .waiting)
         #expect(h.scheduler.kv.pool.freeCount == 12)
-        #expect(h.scheduler.unpromisedFreeBlocks == 0)
+        #expect((h.scheduler.rules as! EcoServePolicy).unpromisedFreeBlocks(h.scheduler) == 0)
         try h.runUntilIdle()
         for id in 1 ... 3 as ClosedRange<RequestID> {
             #expect(h.outputs[id] == h.executor.reference(prompt: prompt(Int(id), length: 8), count: 24))
