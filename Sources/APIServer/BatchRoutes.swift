@@ -9,24 +9,25 @@ struct BatchRoutes: Sendable {
     let worker: BatchWorker
     let configuration: ServerConfiguration
 
-    func add(to router: Router<some RequestContext>) {
-        router.post("/v1/batches") { request, _ in
+    func add<Context: RequestContext>(to router: some RouterMethods<Context>) {
+        let group = router.group("v1/batches")
+        group.post { request, _ in
             let body = try await HTTPResponses.body(of: request, limit: configuration.maxBodySize)
             let create = try CreateBatchRequest.decode(body).get()
             return HTTPResponses.json(Batch(try await createBatch(create)))
         }
-        router.get("/v1/batches") { request, _ in
+        group.get { request, _ in
             let query = request.uri.queryParameters
             let limit = query["limit"].flatMap { Int(String($0)) } ?? 20
             let batches = try store.batches(limit: min(limit + 1, 100), after: query["after"].map(String.init))
             return HTTPResponses.json(BatchList(data: batches.prefix(limit).map(Batch.init), hasMore: batches.count > limit))
         }
-        router.get("/v1/batches/:id") { _, context in
+        group.get(":id") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard let batch = try store.batch(id: id) else { throw JobStoreError.batchNotFound(id: id) }
             return HTTPResponses.json(Batch(batch))
         }
-        router.post("/v1/batches/:id/cancel") { _, context in
+        group.post(":id/cancel") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard let batch = try store.batch(id: id) else { throw JobStoreError.batchNotFound(id: id) }
             guard batch.status.isActive, batch.status != .cancelling else { return HTTPResponses.json(Batch(batch)) }

@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 import Jobs
 import Logging
@@ -12,7 +11,7 @@ import OpenAIAPI
 /// step to stay full, few enough that cancelling a batch drops little work.
 public actor BatchWorker {
     let store: JobStore
-    let routes: OpenAIRoutes
+    let pipeline: CompletionPipeline
     let concurrency: Int
     let logger: Logger
     /// Lines in flight per batch, with the task running each.
@@ -20,9 +19,9 @@ public actor BatchWorker {
     private var wakeup: AsyncStream<Void>.Continuation?
     private var loop: Task<Void, Never>?
 
-    init(store: JobStore, routes: OpenAIRoutes, concurrency: Int, logger: Logger) {
+    init(store: JobStore, pipeline: CompletionPipeline, concurrency: Int, logger: Logger) {
         self.store = store
-        self.routes = routes
+        self.pipeline = pipeline
         self.concurrency = max(1, concurrency)
         self.logger = logger
     }
@@ -84,8 +83,8 @@ public actor BatchWorker {
         if room > 0 {
             let lines = try store.pendingLines(batchID: batch.id, limit: running.count + room)
             for line in lines where running[line.index] == nil && linesInFlight < concurrency {
-                inFlight[batch.id, default: [:]][line.index] = Task { [routes, store, logger] in
-                    await Self.run(line, of: batch, routes: routes, store: store, logger: logger)
+                inFlight[batch.id, default: [:]][line.index] = Task { [pipeline, store, logger] in
+                    await Self.run(line, of: batch, pipeline: pipeline, store: store, logger: logger)
                     self.finished(batch.id, line.index)
                 }
             }
@@ -102,26 +101,15 @@ public actor BatchWorker {
         wake()
     }
 
-    /// Runs one line as an offline request and records its result (success or error object).
-    static func run(_ line: BatchLine, of batch: StoredBatch, routes: OpenAIRoutes, store: JobStore, logger: Logger) async {
+    /// Runs one line as an offline request through the completion pipeline and records its
+    /// result (success or error object).
+    static func run(_ line: BatchLine, of batch: StoredBatch, pipeline: CompletionPipeline, store: JobStore, logger: Logger) async {
         let response: Data?, status: Int, errorBody: Data?
         do {
-            let body: any Encodable
-            switch batch.endpoint {
-            case .chatCompletions:
-                var request = try ChatCompletionRequest.decode(line.body).get()
-                request.serviceTier = .flex
-                request.stream = false
-                body = try await routes.chatCompletion(request)
-            case .completions:
-                var request = try CompletionRequest.decode(line.body).get()
-                request.serviceTier = .flex
-                request.stream = false
-                body = try await routes.textCompletion(request)
-            }
+            let body = try await pipeline.batchLineResponse(to: line.body, at: CompletionPipeline.Endpoint(batch.endpoint))
             // A line cancelled with its batch ends early; its partial answer is not a result.
             if Task.isCancelled { return }
-            (response, status, errorBody) = (try HTTPResponses.encoder.encode(body), 200, nil)
+            (response, status, errorBody) = (body, 200, nil)
         } catch is CancellationError {
             return
         } catch {

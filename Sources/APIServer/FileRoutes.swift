@@ -15,8 +15,9 @@ struct FileRoutes: Sendable {
         var file: Data
     }
 
-    func add(to router: Router<some RequestContext>) {
-        router.post("/v1/files") { request, _ in
+    func add<Context: RequestContext>(to router: some RouterMethods<Context>) {
+        let group = router.group("v1/files")
+        group.post { request, _ in
             let body = try await HTTPResponses.body(of: request, limit: configuration.maxBodySize)
             let upload = try Self.decodeUpload(body, contentType: request.headers[.contentType])
             let purpose = try FilePurpose.forUpload(upload.purpose)
@@ -24,7 +25,7 @@ struct FileRoutes: Sendable {
                                             content: upload.file)
             return HTTPResponses.json(FileObject(file))
         }
-        router.get("/v1/files") { request, _ in
+        group.get { request, _ in
             let query = request.uri.queryParameters
             let limit = query["limit"].flatMap { Int(String($0)) } ?? 10_000
             let order = query["order"].flatMap { ListOrder(rawValue: String($0)) } ?? .descending
@@ -32,18 +33,18 @@ struct FileRoutes: Sendable {
                                         after: query["after"].map(String.init), order: order)
             return HTTPResponses.json(FileList(data: files.prefix(limit).map(FileObject.init), hasMore: files.count > limit))
         }
-        router.get("/v1/files/:id") { _, context in
+        group.get(":id") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard let file = try store.file(id: id) else { throw JobStoreError.fileNotFound(id: id) }
             return HTTPResponses.json(FileObject(file))
         }
-        router.get("/v1/files/:id/content") { _, context in
+        group.get(":id/content") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard let content = try store.fileContent(id: id) else { throw JobStoreError.fileNotFound(id: id) }
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"],
                             body: .init(byteBuffer: ByteBuffer(bytes: content)))
         }
-        router.delete("/v1/files/:id") { _, context in
+        group.delete(":id") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard try store.deleteFile(id: id) else { throw JobStoreError.fileNotFound(id: id) }
             return HTTPResponses.json(DeletedFile(id: id))
