@@ -14,6 +14,8 @@ public struct OpenAIServer: Sendable {
     public let worker: BatchWorker?
     /// The one path from a completion request to its answer, for routes and batch lines alike.
     let pipeline: CompletionPipeline
+    /// The store as routes and worker reach it: off the cooperative thread pool.
+    let jobs: AsyncJobStore?
 
     /// Without a store the Files and Batch routes are absent.
     public init(service: GenerationService, configuration: ServerConfiguration, store: JobStore?, logger: Logger) {
@@ -21,8 +23,10 @@ public struct OpenAIServer: Sendable {
         self.configuration = configuration
         self.store = store
         let pipeline = CompletionPipeline(service: service, modelName: configuration.modelName)
+        let jobs = store.map(AsyncJobStore.init)
         self.pipeline = pipeline
-        worker = store.map { BatchWorker(store: $0, pipeline: pipeline, concurrency: configuration.batchConcurrency, logger: logger) }
+        self.jobs = jobs
+        worker = jobs.map { BatchWorker(jobs: $0, pipeline: pipeline, concurrency: configuration.batchConcurrency, logger: logger) }
     }
 
     /// One route group per endpoint family.
@@ -33,9 +37,9 @@ public struct OpenAIServer: Sendable {
         HealthRoutes(service: service).add(to: router)
         ModelRoutes(configuration: configuration).add(to: router)
         CompletionRoutes(pipeline: pipeline, configuration: configuration).add(to: router)
-        if let store, let worker {
-            FileRoutes(store: store, configuration: configuration).add(to: router)
-            BatchRoutes(store: store, worker: worker, configuration: configuration).add(to: router)
+        if let jobs, let worker {
+            FileRoutes(jobs: jobs, configuration: configuration).add(to: router)
+            BatchRoutes(jobs: jobs, worker: worker, configuration: configuration).add(to: router)
         }
         return router
     }
