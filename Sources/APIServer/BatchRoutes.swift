@@ -5,32 +5,34 @@ import OpenAIAPI
 
 /// `/v1/batches`: create (input lines validated up front), retrieve, list, cancel.
 struct BatchRoutes: Sendable {
-    let store: JobStore
+    let jobs: AsyncJobStore
     let worker: BatchWorker
     let configuration: ServerConfiguration
 
-    func add(to router: Router<some RequestContext>) {
-        router.post("/v1/batches") { request, _ in
+    func add<Context: RequestContext>(to router: some RouterMethods<Context>) {
+        let group = router.group("v1/batches")
+        group.post { request, _ in
             let body = try await HTTPResponses.body(of: request, limit: configuration.maxBodySize)
             let create = try CreateBatchRequest.decode(body).get()
             return HTTPResponses.json(Batch(try await createBatch(create)))
         }
-        router.get("/v1/batches") { request, _ in
+        group.get { request, _ in
             let query = request.uri.queryParameters
             let limit = query["limit"].flatMap { Int(String($0)) } ?? 20
-            let batches = try store.batches(limit: min(limit + 1, 100), after: query["after"].map(String.init))
+            let after = query["after"].map(String.init)
+            let batches = try await jobs.read { try $0.batches(limit: min(limit + 1, 100), after: after) }
             return HTTPResponses.json(BatchList(data: batches.prefix(limit).map(Batch.init), hasMore: batches.count > limit))
         }
-        router.get("/v1/batches/:id") { _, context in
+        group.get(":id") { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard let batch = try store.batch(id: id) else { throw JobStoreError.batchNotFound(id: id) }
+            guard let batch = try await jobs.read({ try $0.batch(id: id) }) else { throw JobStoreError.batchNotFound(id: id) }
             return HTTPResponses.json(Batch(batch))
         }
-        router.post("/v1/batches/:id/cancel") { _, context in
+        group.post(":id/cancel") { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard let batch = try store.batch(id: id) else { throw JobStoreError.batchNotFound(id: id) }
+            guard let batch = try await jobs.read({ try $0.batch(id: id) }) else { throw JobStoreError.batchNotFound(id: id) }
             guard batch.status.isActive, batch.status != .cancelling else { return HTTPResponses.json(Batch(batch)) }
-            let cancelling = try store.cancelBatch(id: id)
+            let cancelling = try await jobs.write { try $0.cancelBatch(id: id) }
             await worker.wake()
             return HTTPResponses.json(Batch(cancelling))
         }
@@ -39,22 +41,26 @@ struct BatchRoutes: Sendable {
     /// Checks the input file and every line before accepting the batch; a file with bad lines
     /// makes a `failed` batch that lists them, as OpenAI does.
     func createBatch(_ create: CreateBatchRequest) async throws -> StoredBatch {
-        guard let file = try store.file(id: create.inputFileID) else {
+        guard let file = try await jobs.read({ try $0.file(id: create.inputFileID) }) else {
             throw APIError.notFound("no file with id '\(create.inputFileID)'", param: "input_file_id")
         }
-        guard file.purpose == StoredFile.batchInputPurpose, let content = try store.fileContent(id: file.id) else {
+        guard file.purpose == StoredFile.batchInputPurpose, let content = try await jobs.read({ try $0.fileContent(id: file.id) }) else {
             throw APIError.invalidRequest("file '\(file.id)' was not uploaded with purpose 'batch'", param: "input_file_id")
         }
         let endpoint = Jobs.BatchEndpoint(rawValue: create.endpoint.rawValue) ?? .chatCompletions
         switch BatchInputParser(endpoint: endpoint).parse(content) {
         case .invalid(let errors):
-            let batch = try store.createBatch(endpoint: endpoint, inputFileID: file.id, completionWindow: create.completionWindow,
-                                              metadata: create.metadata, lines: [])
-            return try store.failBatch(id: batch.id, errors: errors)
+            return try await jobs.write { store throws(JobStoreError) in
+                let batch = try store.createBatch(endpoint: endpoint, inputFileID: file.id, completionWindow: create.completionWindow,
+                                                  metadata: create.metadata, lines: [])
+                return try store.failBatch(id: batch.id, errors: errors)
+            }
         case .valid(let lines):
-            let batch = try store.createBatch(endpoint: endpoint, inputFileID: file.id, completionWindow: create.completionWindow,
-                                              metadata: create.metadata, lines: lines)
-            let started = try store.startBatch(id: batch.id)
+            let started = try await jobs.write { store throws(JobStoreError) in
+                let batch = try store.createBatch(endpoint: endpoint, inputFileID: file.id, completionWindow: create.completionWindow,
+                                                  metadata: create.metadata, lines: lines)
+                return try store.startBatch(id: batch.id)
+            }
             await worker.wake()
             return started
         }

@@ -1,4 +1,3 @@
-import Engine
 import Foundation
 import Jobs
 import Logging
@@ -11,18 +10,20 @@ import OpenAIAPI
 /// Keeps up to `concurrency` lines in flight: enough for the engine's offline share of every
 /// step to stay full, few enough that cancelling a batch drops little work.
 public actor BatchWorker {
-    let store: JobStore
-    let routes: OpenAIRoutes
+    let jobs: AsyncJobStore
+    let pipeline: CompletionPipeline
     let concurrency: Int
     let logger: Logger
     /// Lines in flight per batch, with the task running each.
     private var inFlight: [String: [Int: Task<Void, Never>]] = [:]
     private var wakeup: AsyncStream<Void>.Continuation?
     private var loop: Task<Void, Never>?
+    /// Set by `stop`; a pass that was waiting for the store then starts nothing more.
+    private var stopped = false
 
-    init(store: JobStore, routes: OpenAIRoutes, concurrency: Int, logger: Logger) {
-        self.store = store
-        self.routes = routes
+    init(jobs: AsyncJobStore, pipeline: CompletionPipeline, concurrency: Int, logger: Logger) {
+        self.jobs = jobs
+        self.pipeline = pipeline
         self.concurrency = max(1, concurrency)
         self.logger = logger
     }
@@ -46,6 +47,7 @@ public actor BatchWorker {
 
     /// Stops feeding lines and cancels those in flight; their results are simply not recorded.
     func stop() {
+        stopped = true
         wakeup?.finish()
         loop?.cancel()
         for tasks in inFlight.values { for task in tasks.values { task.cancel() } }
@@ -54,21 +56,24 @@ public actor BatchWorker {
 
     var linesInFlight: Int { inFlight.values.reduce(0) { $0 + $1.count } }
 
+    /// One look at every active batch. Passes run one at a time (the loop awaits each), but the
+    /// actor takes other calls while a pass waits for the store: `finished` may run, and so may
+    /// `stop`, after which the pass starts nothing.
     private func pass() async {
         do {
-            for batch in try store.activeBatches() {
+            for batch in try await jobs.read({ try $0.activeBatches() }) where !stopped {
                 switch batch.status {
                 case .validating:
-                    try store.startBatch(id: batch.id)
+                    _ = try await jobs.write { try $0.startBatch(id: batch.id) }
                     wake()
                 case .inProgress:
-                    try feed(batch)
+                    try await feed(batch)
                 case .cancelling:
                     let running = inFlight[batch.id] ?? [:]
                     for task in running.values { task.cancel() }
-                    if running.isEmpty { try store.finalize(batchID: batch.id) }
+                    if running.isEmpty { _ = try await jobs.write { try $0.finalize(batchID: batch.id) } }
                 case .finalizing:
-                    try store.finalize(batchID: batch.id)
+                    _ = try await jobs.write { try $0.finalize(batchID: batch.id) }
                 default:
                     break
                 }
@@ -78,22 +83,25 @@ public actor BatchWorker {
         }
     }
 
-    private func feed(_ batch: StoredBatch) throws {
+    private func feed(_ batch: StoredBatch) async throws {
+        // Lines in flight before asking the store: a line that finishes meanwhile has its
+        // result recorded before it leaves `inFlight`, so it is either here or not pending.
         let running = inFlight[batch.id] ?? [:]
         let room = concurrency - linesInFlight
         if room > 0 {
-            let lines = try store.pendingLines(batchID: batch.id, limit: running.count + room)
-            for line in lines where running[line.index] == nil && linesInFlight < concurrency {
-                inFlight[batch.id, default: [:]][line.index] = Task { [routes, store, logger] in
-                    await Self.run(line, of: batch, routes: routes, store: store, logger: logger)
+            let lines = try await jobs.read { try $0.pendingLines(batchID: batch.id, limit: running.count + room) }
+            for line in lines where running[line.index] == nil && linesInFlight < concurrency && !stopped {
+                inFlight[batch.id, default: [:]][line.index] = Task { [pipeline, jobs, logger] in
+                    await Self.run(line, of: batch, pipeline: pipeline, jobs: jobs, logger: logger)
                     self.finished(batch.id, line.index)
                 }
             }
         }
-        if (inFlight[batch.id] ?? [:]).isEmpty, try store.pendingLineCount(batchID: batch.id) == 0 {
-            let done = try store.finalize(batchID: batch.id)
-            logger.info("batch \(batch.id) \(done.status.rawValue): \(done.requestCounts.completed) completed, \(done.requestCounts.failed) failed")
-        }
+        guard !stopped, (inFlight[batch.id] ?? [:]).isEmpty,
+              try await jobs.read({ try $0.pendingLineCount(batchID: batch.id) }) == 0
+        else { return }
+        let done = try await jobs.write { try $0.finalize(batchID: batch.id) }
+        logger.info("batch \(batch.id) \(done.status.rawValue): \(done.requestCounts.completed) completed, \(done.requestCounts.failed) failed")
     }
 
     private func finished(_ batchID: String, _ index: Int) {
@@ -102,26 +110,16 @@ public actor BatchWorker {
         wake()
     }
 
-    /// Runs one line as an offline request and records its result (success or error object).
-    static func run(_ line: BatchLine, of batch: StoredBatch, routes: OpenAIRoutes, store: JobStore, logger: Logger) async {
+    /// Runs one line as an offline request through the completion pipeline and records its
+    /// result (success or error object).
+    static func run(_ line: BatchLine, of batch: StoredBatch, pipeline: CompletionPipeline, jobs: AsyncJobStore,
+                    logger: Logger) async {
         let response: Data?, status: Int, errorBody: Data?
         do {
-            let body: any Encodable
-            switch batch.endpoint {
-            case .chatCompletions:
-                var request = try ChatCompletionRequest.decode(line.body).get()
-                request.serviceTier = .flex
-                request.stream = false
-                body = try await routes.chatCompletion(request)
-            case .completions:
-                var request = try CompletionRequest.decode(line.body).get()
-                request.serviceTier = .flex
-                request.stream = false
-                body = try await routes.textCompletion(request)
-            }
+            let body = try await pipeline.batchLineResponse(to: line.body, at: CompletionPipeline.Endpoint(batch.endpoint))
             // A line cancelled with its batch ends early; its partial answer is not a result.
             if Task.isCancelled { return }
-            (response, status, errorBody) = (try HTTPResponses.encoder.encode(body), 200, nil)
+            (response, status, errorBody) = (body, 200, nil)
         } catch is CancellationError {
             return
         } catch {
@@ -130,7 +128,9 @@ public actor BatchWorker {
             (response, status, errorBody) = (nil, apiError.status, apiError.jsonBody())
         }
         do {
-            try store.recordResult(batchID: batch.id, lineIndex: line.index, response: response, statusCode: status, error: errorBody)
+            _ = try await jobs.write {
+                try $0.recordResult(batchID: batch.id, lineIndex: line.index, response: response, statusCode: status, error: errorBody)
+            }
         } catch {
             logger.error("batch \(batch.id) line \(line.index): could not record the result: \(error)")
         }

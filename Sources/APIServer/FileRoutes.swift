@@ -6,7 +6,7 @@ import OpenAIAPI
 
 /// `/v1/files`: upload (multipart, `purpose=batch`), list, retrieve, content, delete.
 struct FileRoutes: Sendable {
-    let store: JobStore
+    let jobs: AsyncJobStore
     let configuration: ServerConfiguration
 
     /// The form of an upload: the purpose field and the file part.
@@ -15,37 +15,38 @@ struct FileRoutes: Sendable {
         var file: Data
     }
 
-    func add(to router: Router<some RequestContext>) {
-        router.post("/v1/files") { request, _ in
+    func add<Context: RequestContext>(to router: some RouterMethods<Context>) {
+        let group = router.group("v1/files")
+        group.post { request, _ in
             let body = try await HTTPResponses.body(of: request, limit: configuration.maxBodySize)
             let upload = try Self.decodeUpload(body, contentType: request.headers[.contentType])
             let purpose = try FilePurpose.forUpload(upload.purpose)
-            let file = try store.createFile(filename: Self.filename(in: body) ?? "upload.jsonl", purpose: purpose.rawValue,
-                                            content: upload.file)
+            let (filename, content) = (Self.filename(in: body) ?? "upload.jsonl", upload.file)
+            let file = try await jobs.write { try $0.createFile(filename: filename, purpose: purpose.rawValue, content: content) }
             return HTTPResponses.json(FileObject(file))
         }
-        router.get("/v1/files") { request, _ in
+        group.get { request, _ in
             let query = request.uri.queryParameters
             let limit = query["limit"].flatMap { Int(String($0)) } ?? 10_000
             let order = query["order"].flatMap { ListOrder(rawValue: String($0)) } ?? .descending
-            let files = try store.files(purpose: query["purpose"].map(String.init), limit: limit + 1,
-                                        after: query["after"].map(String.init), order: order)
+            let purpose = query["purpose"].map(String.init), after = query["after"].map(String.init)
+            let files = try await jobs.read { try $0.files(purpose: purpose, limit: limit + 1, after: after, order: order) }
             return HTTPResponses.json(FileList(data: files.prefix(limit).map(FileObject.init), hasMore: files.count > limit))
         }
-        router.get("/v1/files/:id") { _, context in
+        group.get(":id") { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard let file = try store.file(id: id) else { throw JobStoreError.fileNotFound(id: id) }
+            guard let file = try await jobs.read({ try $0.file(id: id) }) else { throw JobStoreError.fileNotFound(id: id) }
             return HTTPResponses.json(FileObject(file))
         }
-        router.get("/v1/files/:id/content") { _, context in
+        group.get(":id/content") { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard let content = try store.fileContent(id: id) else { throw JobStoreError.fileNotFound(id: id) }
+            guard let content = try await jobs.read({ try $0.fileContent(id: id) }) else { throw JobStoreError.fileNotFound(id: id) }
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"],
                             body: .init(byteBuffer: ByteBuffer(bytes: content)))
         }
-        router.delete("/v1/files/:id") { _, context in
+        group.delete(":id") { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard try store.deleteFile(id: id) else { throw JobStoreError.fileNotFound(id: id) }
+            guard try await jobs.write({ try $0.deleteFile(id: id) }) else { throw JobStoreError.fileNotFound(id: id) }
             return HTTPResponses.json(DeletedFile(id: id))
         }
     }

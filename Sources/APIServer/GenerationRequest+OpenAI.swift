@@ -1,22 +1,11 @@
 import Engine
 import LlamaModel
 import OpenAIAPI
-import Scheduling
 
 extension GenerationRequest {
-    /// The engine request for an OpenAI request whose prompt is already tokenized: class from
-    /// `service_tier` (`flex` is offline) with per-request SLO fields, sampling, stop rules.
-    init(prompt: [Int32], request: some TextGenerationRequest, maxTokens: Int, topLogprobs: Int?) {
-        let serviceClass: GenerationRequest.Class
-        if request.isOffline {
-            serviceClass = .offline
-        } else if request.sloTTFTMilliseconds != nil || request.sloTPOTMilliseconds != nil {
-            // A missing one takes the server's default: nil in the objective means "default".
-            serviceClass = .online(ServiceLevelObjective(ttft: (request.sloTTFTMilliseconds ?? .nan) / 1000,
-                                                         tpot: (request.sloTPOTMilliseconds ?? .nan) / 1000))
-        } else {
-            serviceClass = .online(nil)
-        }
+    /// The engine request for an OpenAI request whose prompt is already tokenized: sampling and
+    /// stop rules from the request, its class as `ObjectiveDefaults` decided it.
+    init(prompt: [Int32], request: some TextGenerationRequest, serviceClass: Class, maxTokens: Int, topLogprobs: Int?) {
         var sampling = SamplingParameters()
         sampling.temperature = Float(request.temperature ?? 1)
         sampling.topP = Float(request.topP ?? 1)
@@ -28,12 +17,5 @@ extension GenerationRequest {
         ignoreEOS = request.ignoreEOS ?? false
         minTokens = request.minTokens ?? 0
         self.topLogprobs = topLogprobs
-    }
-}
-
-extension ServiceLevelObjective {
-    /// Fills the parts a request left out with the server's defaults.
-    func completed(by defaults: ServiceLevelObjective) -> ServiceLevelObjective {
-        ServiceLevelObjective(ttft: ttft.isNaN ? defaults.ttft : ttft, tpot: tpot.isNaN ? defaults.tpot : tpot)
     }
 }

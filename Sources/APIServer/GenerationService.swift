@@ -6,9 +6,10 @@ import Synchronization
 import Tokenization
 import Logging
 
-/// Runs requests on the engine for the HTTP routes and the batch worker: admission (429 past
-/// `maxQueuedOnline`), submission with the server's defaults filled in, and engine errors
-/// turned into OpenAI errors.
+/// Runs requests on the engine for the completion pipeline (routes and batch worker) and
+/// in-process callers: admission (429 past `maxQueuedOnline`), submission (an online request
+/// without objectives gets the defaults, `ObjectiveDefaults.completed`), metrics, and engine
+/// errors turned into OpenAI errors.
 public final class GenerationService: Sendable {
     public let engine: EngineHandle
     public let prompts: PromptEncoder
@@ -36,14 +37,16 @@ public final class GenerationService: Sendable {
 
     public var tokenizer: Tokenizer { prompts.tokenizer }
 
+    /// The service class and objectives every request gets, from the engine's defaults.
+    var objectives: ObjectiveDefaults { ObjectiveDefaults(objective: engine.configuration.defaultObjective) }
+
     /// Submits `request`; the stream's events arrive as the engine produces them.
     public func submit(_ request: GenerationRequest) throws(APIError) -> AsyncThrowingStream<TokenEvent, any Error> {
         guard !stopping.load(ordering: .relaxed) else { throw Self.shuttingDown }
         var request = request
-        var online = false
-        if case .online(let slo) = request.serviceClass {
-            online = true
-            request.serviceClass = .online(slo?.completed(by: engine.configuration.defaultObjective))
+        request.serviceClass = objectives.completed(request.serviceClass)
+        let objective = request.serviceClass.objective, online = objective != nil
+        if online {
             if waitingOnline.value.add(1, ordering: .relaxed).newValue > maxQueuedOnline {
                 waitingOnline.value.subtract(1, ordering: .relaxed)
                 throw APIError.rateLimited("more than \(maxQueuedOnline) online requests are waiting; retry shortly",
@@ -61,9 +64,6 @@ public final class GenerationService: Sendable {
         if stopping.load(ordering: .relaxed) { engine.cancel(request.id) } // raced with cancelRunning()
         // Watch the request: first event (ends its wait in the online queue), latencies, log line.
         let release = online ? OneRelease(waitingOnline) : nil
-        let objective: ServiceLevelObjective? = if case .online(let slo) = request.serviceClass {
-            slo ?? engine.configuration.defaultObjective
-        } else { nil }
         let (metrics, logger, id, promptTokens, isOnline) = (self.metrics, self.logger, request.id, request.prompt.count, online)
         let clock = ContinuousClock(), start = clock.now
         return AsyncThrowingStream { continuation in

@@ -1,7 +1,7 @@
 import Jobs
 import OpenAIAPI
 
-/// The stored records of `Jobs` as OpenAI objects.
+/// The stored records of `Jobs` as OpenAI objects and pipeline endpoints.
 extension FileObject {
     init(_ file: StoredFile) {
         self.init(id: file.id, bytes: file.bytes, createdAt: file.createdAt, filename: file.filename,
@@ -30,6 +30,16 @@ extension Batch {
         cancelledAt = batch.cancelledAt
         if let errors = batch.errors, !errors.isEmpty {
             self.errors = Errors(data: errors.map { LineError(code: $0.code.rawValue, message: $0.message, param: $0.param, line: $0.line) })
+        }
+    }
+}
+
+extension CompletionPipeline.Endpoint {
+    /// The endpoint a batch's lines are run against.
+    init(_ endpoint: Jobs.BatchEndpoint) {
+        switch endpoint {
+        case .chatCompletions: self = .chatCompletions
+        case .completions: self = .completions
         }
     }
 }

@@ -4,34 +4,42 @@ import Jobs
 import Logging
 import NIOCore
 
-/// The HTTP server: OpenAI routes over a `GenerationService`, the Files and Batch APIs over a
-/// `JobStore` with the worker that runs batches, errors as OpenAI error objects, and an
-/// optional API key.
+/// The HTTP server: the completion routes over a `GenerationService`, the Files and Batch APIs
+/// over a `JobStore` with the worker that runs batches, errors as OpenAI error objects, and an
+/// optional API key. Route tests build `router()` and run it in process.
 public struct OpenAIServer: Sendable {
     public let service: GenerationService
     public let configuration: ServerConfiguration
     public let store: JobStore?
     public let worker: BatchWorker?
-    let routes: OpenAIRoutes
+    /// The one path from a completion request to its answer, for routes and batch lines alike.
+    let pipeline: CompletionPipeline
+    /// The store as routes and worker reach it: off the cooperative thread pool.
+    let jobs: AsyncJobStore?
 
     /// Without a store the Files and Batch routes are absent.
     public init(service: GenerationService, configuration: ServerConfiguration, store: JobStore?, logger: Logger) {
         self.service = service
         self.configuration = configuration
         self.store = store
-        let routes = OpenAIRoutes(service: service, configuration: configuration)
-        self.routes = routes
-        worker = store.map { BatchWorker(store: $0, routes: routes, concurrency: configuration.batchConcurrency, logger: logger) }
+        let pipeline = CompletionPipeline(service: service, modelName: configuration.modelName)
+        let jobs = store.map(AsyncJobStore.init)
+        self.pipeline = pipeline
+        self.jobs = jobs
+        worker = jobs.map { BatchWorker(jobs: $0, pipeline: pipeline, concurrency: configuration.batchConcurrency, logger: logger) }
     }
 
+    /// One route group per endpoint family.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: OpenAIErrorMiddleware())
         if let key = configuration.apiKey { router.add(middleware: APIKeyMiddleware(key: key)) }
-        routes.add(to: router)
-        if let store, let worker {
-            FileRoutes(store: store, configuration: configuration).add(to: router)
-            BatchRoutes(store: store, worker: worker, configuration: configuration).add(to: router)
+        HealthRoutes(service: service).add(to: router)
+        ModelRoutes(configuration: configuration).add(to: router)
+        CompletionRoutes(pipeline: pipeline, configuration: configuration).add(to: router)
+        if let jobs, let worker {
+            FileRoutes(jobs: jobs, configuration: configuration).add(to: router)
+            BatchRoutes(jobs: jobs, worker: worker, configuration: configuration).add(to: router)
         }
         return router
     }

@@ -1,0 +1,22 @@
+import Engine
+import OpenAIAPI
+
+/// A completion request decoded, checked and encoded: the engine request, and how its answer
+/// is written.
+struct PreparedCompletion: Sendable {
+    var generation: GenerationRequest
+    /// Whether the answer goes out as server-sent events: an HTTP request with `stream: true`
+    /// (a batch line's answer is always a whole body).
+    var streams: Bool
+    /// Whether the stream ends with a usage chunk (`stream_options.include_usage`).
+    var includesUsage: Bool
+    var format: any CompletionFormat
+
+    init(generation: GenerationRequest, request: some TextGenerationRequest, origin: CompletionOrigin,
+         format: any CompletionFormat) {
+        self.generation = generation
+        streams = origin == .http && request.isStreaming
+        includesUsage = streams && request.includesUsageInStream
+        self.format = format
+    }
+}
