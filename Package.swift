@@ -33,10 +33,11 @@ let package = Package(
         ),
         .target(name: "Kernels", dependencies: ["CKernels"], swiftSettings: hotLoopSettings),
         .target(name: "GGUF"),
+        .target(name: "Units"),
         .target(name: "Tokenization", dependencies: ["GGUF", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "LlamaModel", dependencies: ["Kernels", "GGUF"], swiftSettings: hotLoopSettings),
         .target(name: "Scheduling", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
-        .target(name: "Engine", dependencies: ["Scheduling", "LlamaModel", "Tokenization", "Kernels", "GGUF"]),
+        .target(name: "Engine", dependencies: ["Scheduling", "LlamaModel", "Tokenization", "Kernels", "GGUF", "Units"]),
         .target(name: "Jobs", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OpenAIAPI"),
         .target(name: "APIServer", dependencies: [
@@ -60,6 +61,7 @@ let package = Package(
             name: "conserve",
             dependencies: [
                 "Kernels", "GGUF", "Tokenization", "LlamaModel", "Scheduling", "Engine", "APIServer", "OpenAIAPI",
+                "Units",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -70,6 +72,7 @@ let package = Package(
         ),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernels"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
+        .testTarget(name: "UnitsTests", dependencies: ["Units"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "GGUF", "LlamaModel"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "Kernels", "GGUF", "Tokenization"]),

@@ -7,6 +7,7 @@ import Jobs
 import LlamaModel
 import Logging
 import Tokenization
+import Units
 
 /// `conserve serve`: the OpenAI-compatible server over the co-serving engine.
 struct ServeCommand: AsyncParsableCommand {
