@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import LlamaModel
+import ModelFiles
 import Scheduling
 import Testing
 import Tokenization
