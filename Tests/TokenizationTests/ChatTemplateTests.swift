@@ -1,5 +1,6 @@
 import Foundation
 import GGUF
+import Jinja
 import Testing
 @testable import Tokenization
 

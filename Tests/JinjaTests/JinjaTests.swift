@@ -1,9 +1,9 @@
 import Foundation
 import Testing
-@testable import Tokenization
+@testable import Jinja
 
 private func render(_ source: String, _ context: [String: JinjaValue] = [:]) throws -> String {
-    try ChatTemplate(source: source).render(context: context)
+    try JinjaTemplate(source: source).render(context: context)
 }
 
 @Suite("Jinja expressions, filters and statements")
@@ -112,8 +112,8 @@ struct JinjaTests {
 
     @Test("raise_exception and strftime_now")
     func globals() throws {
-        #expect(throws: ChatTemplateError(kind: .raised, message: "boom 1")) { try render("{{ raise_exception('boom ' ~ 1) }}") }
-        let template = try ChatTemplate(source: "{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%Y-%m-%d') }}")
+        #expect(throws: JinjaError(kind: .raised, message: "boom 1")) { try render("{{ raise_exception('boom ' ~ 1) }}") }
+        let template = try JinjaTemplate(source: "{{ strftime_now('%d %b %Y') }}|{{ strftime_now('%Y-%m-%d') }}")
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone.current
         let date = calendar.date(from: DateComponents(year: 2024, month: 7, day: 26, hour: 9))!
@@ -128,7 +128,7 @@ struct JinjaTests {
         #expect(d.keys == ["z", "a", "m"])
         #expect(try value.jsonString() == #"{"z": 1, "a": [true, null, 2.5, "x\né"], "m": {}}"#)
         #expect(try value.jsonString(sortKeys: true, ensureASCII: true) == #"{"a": [true, null, 2.5, "x\n\u00e9"], "m": {}, "z": 1}"#)
-        #expect(throws: ChatTemplateError.self) { try JinjaValue.parseJSON("{\"a\": }") }
+        #expect(throws: JinjaError.self) { try JinjaValue.parseJSON("{\"a\": }") }
     }
 
     @Test("floats print as Python's repr")

@@ -109,8 +109,8 @@ private struct JSONParser {
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
-    func failure(_ message: String) -> ChatTemplateError {
-        ChatTemplateError(kind: .invalidInput, message: "invalid JSON at byte \(index): \(message)")
+    func failure(_ message: String) -> JinjaError {
+        JinjaError(kind: .invalidInput, message: "invalid JSON at byte \(index): \(message)")
     }
 
     mutating func skipWhitespace() {
