@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "UnitsTests", dependencies: ["Units"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
         .testTarget(name: "JinjaTests", dependencies: ["Jinja"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "Jinja", "GGUF", "ModelFiles"],
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "Jinja", "GGUF", "ModelFiles", "OpenAIAPI"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "Kernels", "GGUF", "Tokenization", "ModelFiles"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),

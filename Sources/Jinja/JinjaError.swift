@@ -16,8 +16,6 @@ public struct JinjaError: Error, Sendable, Equatable, CustomStringConvertible {
         case runtime
         /// The template called `raise_exception(message)`; `message` is the template's own text.
         case raised
-        /// The input handed to the renderer is malformed (for example invalid JSON for tools).
-        case invalidInput
     }
 
     public var kind: Kind

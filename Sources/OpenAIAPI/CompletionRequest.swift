@@ -97,11 +97,7 @@ public struct CompletionRequest: TextGenerationRequest, Codable, Equatable {
 
     /// Decoding validates as `decode(_:)` does (see `ChatCompletionRequest.init(from:)`).
     public init(from decoder: any Decoder) throws {
-        let value = try JSONValue(from: decoder)
-        guard case .object(let fields) = value else {
-            throw APIError.invalidRequest("The request body must be a JSON object, but got \(value.kindDescription) instead.")
-        }
-        try self.init(validating: fields)
+        try self.init(validating: JSONValue.requestFields(from: decoder))
     }
 }
 

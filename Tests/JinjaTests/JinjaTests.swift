@@ -121,14 +121,11 @@ struct JinjaTests {
         #expect(try render("{{ range(3) | list }} {{ strftime_now is defined }}") == "[0, 1, 2] True")
     }
 
-    @Test("JSON reading keeps key order and tojson writes Python's json.dumps")
+    @Test("tojson writes Python's json.dumps, dict keys in the order they were added")
     func json() throws {
-        let value = try JinjaValue.parseJSON(#"{"z": 1, "a": [true, null, 2.5, "x\n\u00e9"], "m": {}}"#)
-        guard case .dict(let d) = value else { Issue.record("not a dict"); return }
-        #expect(d.keys == ["z", "a", "m"])
+        let value: JinjaValue = ["z": 1, "a": [true, nil, 2.5, "x\né"], "m": [:]]
         #expect(try value.jsonString() == #"{"z": 1, "a": [true, null, 2.5, "x\né"], "m": {}}"#)
         #expect(try value.jsonString(sortKeys: true, ensureASCII: true) == #"{"a": [true, null, 2.5, "x\n\u00e9"], "m": {}, "z": 1}"#)
-        #expect(throws: JinjaError.self) { try JinjaValue.parseJSON("{\"a\": }") }
     }
 
     @Test("floats print as Python's repr")
