@@ -55,7 +55,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Workloads", dependencies: [
-            "Engine", "Scheduling", "Tokenization",
+            "Engine", "OpenAIAPI", "Scheduling", "Tokenization",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
