@@ -55,7 +55,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .target(name: "Workloads", dependencies: [
-            "Engine", "OpenAIAPI", "Scheduling", "Tokenization",
+            "OpenAIAPI", "Scheduling", "Tokenization",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
@@ -84,7 +84,10 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Scheduling", "LlamaModel", "Tokenization", "ModelFiles"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs"]),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Engine", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles"]),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles"]),
+        .testTarget(name: "conserveTests", dependencies: [
+            "conserve", "Workloads", "Engine", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles",
+        ]),
         .testTarget(name: "APIServerTests", dependencies: [
             "APIServer", "Engine", "OpenAIAPI", "LlamaModel", "Tokenization", "Jobs", "ModelFiles",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
