@@ -1,4 +1,5 @@
 import LlamaModel
+import Units
 
 /// The checkpoint tier (DESIGN §5): a fixed number of slots, each holding a copy of one KV
 /// block, where offline requests' KV is saved so a paused request can give its blocks back

@@ -23,7 +23,7 @@ public struct LatencyProfileKey: Sendable, Codable, Hashable {
     /// The key for the model file at `modelPath` run with `threads` threads on this machine.
     public static func current(modelPath: String, threads: Int) throws(LatencyProfileStoreError) -> LatencyProfileKey {
         LatencyProfileKey(modelHash: try modelHash(path: modelPath), cpuModel: currentCPUModel(),
-                          threads: threads, kernels: Kernels.level.rawValue)
+                          threads: threads, kernels: MatmulKernels.level.rawValue)
     }
 
     /// The file name the profile is stored under: readable, and only `[a-z0-9._-]`.

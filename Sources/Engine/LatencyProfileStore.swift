@@ -2,9 +2,9 @@ import Foundation
 import LlamaModel
 import Scheduling
 
-/// Fitted latency models on disk, one JSON file per `LatencyProfileKey` under
-/// `$CONSERVE_HOME/profiles/`, so the minute-long profile runs once per model, machine and
-/// thread count rather than at every start.
+/// Fitted latency models on disk, one JSON file per `LatencyProfileKey` in `directory` (the
+/// CLI's is `$CONSERVE_HOME/profiles/`), so the minute-long profile runs once per model,
+/// machine and thread count rather than at every start.
 ///
 /// A file that cannot be read, does not decode, or holds another key or unusable
 /// coefficients is reported through `log` and treated as missing: the cost of a bad file is
@@ -12,9 +12,7 @@ import Scheduling
 public struct LatencyProfileStore: Sendable {
     public let directory: String
 
-    public static var defaultDirectory: String { ModelStore.home + "/profiles" }
-
-    public init(directory: String = LatencyProfileStore.defaultDirectory) {
+    public init(directory: String) {
         self.directory = directory
     }
 
@@ -65,7 +63,7 @@ public struct LatencyProfileStore: Sendable {
     /// the stored one if there is a usable one, otherwise a fresh profile, fitted and saved.
     /// A profile that cannot be saved is still returned (and the failure logged).
     public static func loadOrProfile(model: LoadedModel, modelPath: String, threads: Int, log: (String) -> Void,
-                                     store: LatencyProfileStore = LatencyProfileStore(),
+                                     store: LatencyProfileStore,
                                      sweep: LatencyProfiler.Sweep = .standard) throws -> LatencyModel {
         let key = try LatencyProfileKey.current(modelPath: modelPath, threads: threads)
         if let record = store.load(key, log: log) { return record.model }

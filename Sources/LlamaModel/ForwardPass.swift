@@ -172,7 +172,7 @@ public final class ForwardPass: @unchecked Sendable {
         batch.tokens.withUnsafeBufferPointer { tokens in
             forEachTokenChunk(T) { range in
                 for t in range {
-                    Kernels.dequantize(embedding.format, embedding.data + Int(tokens[t]) * embedding.rowBytes,
+                    MatmulKernels.dequantize(embedding.format, embedding.data + Int(tokens[t]) * embedding.rowBytes,
                                        into: x + t * dim, count: dim)
                 }
             }
@@ -307,13 +307,13 @@ public final class ForwardPass: @unchecked Sendable {
                             values[t * n + j] = row[s]
                             row[s] = 0
                         }
-                        Kernels.quantizeActivations(row, k: k, for: format, into: q + t * rowBytes)
+                        MatmulKernels.quantizeActivations(row, k: k, for: format, into: q + t * rowBytes)
                     }
                 }
             }
         } else {
             forEachTokenChunk(tokens) { range in
-                for t in range { Kernels.quantizeActivations(input + t * inputStride, k: k, for: format, into: q + t * rowBytes) }
+                for t in range { MatmulKernels.quantizeActivations(input + t * inputStride, k: k, for: format, into: q + t * rowBytes) }
             }
         }
         let task = matmulTask

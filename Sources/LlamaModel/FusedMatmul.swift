@@ -56,7 +56,7 @@ struct FusedMatmul: @unchecked Sendable {
         let part = parts[i]
         let rowStart = (task - part.firstTask) * rowsPerTask
         let rowEnd = min(rowStart + rowsPerTask, part.matrix.rows)
-        Kernels.matmul(part.matrix.format, weights: part.matrix.data, rows: rowStart ..< rowEnd, k: k,
+        MatmulKernels.matmul(part.matrix.format, weights: part.matrix.data, rows: rowStart ..< rowEnd, k: k,
                        activations: activations, activationRowBytes: activationRowBytes, tokens: tokens,
                        out: output + part.outputOffset, outStride: outputStride)
         if let outliers {

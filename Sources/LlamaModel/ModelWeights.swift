@@ -63,7 +63,7 @@ public final class ModelWeights: @unchecked Sendable {
             let f = try format(t)
             if f == .f32 { return file.data(for: t).assumingMemoryBound(to: Float.self) }
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
-            Kernels.dequantize(f, file.data(for: t), into: buffer, count: count)
+            MatmulKernels.dequantize(f, file.data(for: t), into: buffer, count: count)
             owned.append(buffer)
             return UnsafePointer(buffer)
         }

@@ -23,7 +23,7 @@ final class OutlierChannels: @unchecked Sendable {
             let buffer = UnsafeMutablePointer<UInt16>.allocate(capacity: channels.count * m.rows)
             for (j, s) in channels.enumerated() {
                 for r in 0 ..< m.rows {
-                    buffer[j * m.rows + r] = HalfFloat.fromFloat(Kernels.weight(m.format, row: m.data + r * m.rowBytes, index: Int(s)))
+                    buffer[j * m.rows + r] = HalfFloat.fromFloat(MatmulKernels.weight(m.format, row: m.data + r * m.rowBytes, index: Int(s)))
                 }
             }
             return buffer

@@ -121,9 +121,14 @@ extension APIError: Encodable {
     /// `code` as a number or leave out `type`.
     public static func decode(_ body: Data, status: Int, retryAfterSeconds: Int? = nil) -> APIError? {
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: body),
-              case .object(let envelope) = value, case .object(let error)? = envelope["error"],
-              case .string(let message)? = error["message"]
+              case .object(let envelope) = value, case .object(let error)? = envelope["error"]
         else { return nil }
+        return APIError(reading: error, status: status, retryAfterSeconds: retryAfterSeconds)
+    }
+
+    /// Reads the object inside `{"error": ...}`, leniently as `decode` does; nil without a message.
+    init?(reading error: JSONObject, status: Int, retryAfterSeconds: Int? = nil) {
+        guard case .string(let message)? = error["message"] else { return nil }
         func text(_ key: String) -> String? {
             switch error[key] {
             case .string(let text)?: text
@@ -131,7 +136,7 @@ extension APIError: Encodable {
             default: nil
             }
         }
-        return APIError(status: status, message: message, type: text("type") ?? "", param: text("param"),
-                        code: text("code"), retryAfterSeconds: retryAfterSeconds)
+        self.init(status: status, message: message, type: text("type") ?? "", param: text("param"),
+                  code: text("code"), retryAfterSeconds: retryAfterSeconds)
     }
 }

@@ -8,9 +8,9 @@ public struct ChatCompletionChunk: Codable, Sendable, Equatable {
     public struct Choice: Codable, Sendable, Equatable {
         public var index: Int
         public var delta: Delta
-        public var logprobs: ChatCompletionLogprobs?
+        @Nullable public var logprobs: ChatCompletionLogprobs?
         /// Null until the last content chunk.
-        public var finishReason: CompletionFinishReason?
+        @Nullable public var finishReason: CompletionFinishReason?
 
         public init(index: Int = 0, delta: Delta, logprobs: ChatCompletionLogprobs? = nil,
                     finishReason: CompletionFinishReason? = nil) {
@@ -23,14 +23,6 @@ public struct ChatCompletionChunk: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey {
             case index, delta, logprobs
             case finishReason = "finish_reason"
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(index, forKey: .index)
-            try container.encode(delta, forKey: .delta)
-            try container.encode(logprobs, forKey: .logprobs)
-            try container.encode(finishReason, forKey: .finishReason)
         }
     }
 
@@ -52,9 +44,9 @@ public struct ChatCompletionChunk: Codable, Sendable, Equatable {
     public var created: Int
     public var model: String
     public var choices: [Choice]
-    public var usage: CompletionUsage?
-    public var serviceTier: ServiceTier?
-    public var systemFingerprint: String?
+    @Nullable public var usage: CompletionUsage?
+    @Nullable public var serviceTier: ServiceTier?
+    @Nullable public var systemFingerprint: String?
 
     public init(id: String, created: Int, model: String, choices: [Choice], usage: CompletionUsage? = nil,
                 serviceTier: ServiceTier? = nil, systemFingerprint: String? = nil) {
@@ -78,17 +70,5 @@ public struct ChatCompletionChunk: Codable, Sendable, Equatable {
         case id, object, created, model, choices, usage
         case serviceTier = "service_tier"
         case systemFingerprint = "system_fingerprint"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(object, forKey: .object)
-        try container.encode(created, forKey: .created)
-        try container.encode(model, forKey: .model)
-        try container.encode(choices, forKey: .choices)
-        try container.encode(usage, forKey: .usage)
-        try container.encode(serviceTier, forKey: .serviceTier)
-        try container.encode(systemFingerprint, forKey: .systemFingerprint)
     }
 }

@@ -95,11 +95,7 @@ public struct ChatCompletionRequest: TextGenerationRequest, Codable, Equatable {
     /// another document (a batch input line) is checked as strictly; errors are `APIError`s
     /// whose `param` is relative to the request.
     public init(from decoder: any Decoder) throws {
-        let value = try JSONValue(from: decoder)
-        guard case .object(let fields) = value else {
-            throw APIError.invalidRequest("The request body must be a JSON object, but got \(value.kindDescription) instead.")
-        }
-        try self.init(validating: fields)
+        try self.init(validating: JSONValue.requestFields(from: decoder))
     }
 
     // Encoding is synthesized: nil fields are left out, so only what was set is sent.

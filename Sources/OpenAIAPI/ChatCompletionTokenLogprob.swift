@@ -1,17 +1,11 @@
 /// The `logprobs` of a chat choice: one entry per output token.
 public struct ChatCompletionLogprobs: Codable, Sendable, Equatable {
-    public var content: [ChatCompletionTokenLogprob]?
+    @Nullable public var content: [ChatCompletionTokenLogprob]?
     /// Never set by this server (it produces no refusals); sent as null, as OpenAI does.
-    public var refusal: [ChatCompletionTokenLogprob]?
+    @Nullable public var refusal: [ChatCompletionTokenLogprob]?
 
     public init(content: [ChatCompletionTokenLogprob]?) {
         self.content = content
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(content, forKey: .content)
-        try container.encode(refusal, forKey: .refusal)
     }
 }
 
@@ -22,25 +16,18 @@ public struct ChatCompletionTokenLogprob: Codable, Sendable, Equatable {
         public var token: String
         public var logprob: Double
         /// The token's UTF-8 bytes: a token can be part of a character, which `token` cannot show.
-        public var bytes: [UInt8]?
+        @Nullable public var bytes: [UInt8]?
 
         public init(token: String, logprob: Double, bytes: [UInt8]? = nil) {
             self.token = token
             self.logprob = finiteLogprob(logprob)
             self.bytes = bytes ?? Array(token.utf8)
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(token, forKey: .token)
-            try container.encode(logprob, forKey: .logprob)
-            try container.encode(bytes, forKey: .bytes)
-        }
     }
 
     public var token: String
     public var logprob: Double
-    public var bytes: [UInt8]?
+    @Nullable public var bytes: [UInt8]?
     /// Best first; as many as the request's `top_logprobs` (empty for 0).
     public var topLogprobs: [TopLogprob]
 
@@ -56,13 +43,5 @@ public struct ChatCompletionTokenLogprob: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case token, logprob, bytes
         case topLogprobs = "top_logprobs"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(token, forKey: .token)
-        try container.encode(logprob, forKey: .logprob)
-        try container.encode(bytes, forKey: .bytes)
-        try container.encode(topLogprobs, forKey: .topLogprobs)
     }
 }

@@ -6,9 +6,9 @@ public struct Completion: Codable, Sendable, Equatable {
         public var text: String
         public var index: Int
         /// Null unless the request asked for `logprobs`.
-        public var logprobs: Logprobs?
+        @Nullable public var logprobs: Logprobs?
         /// Null in stream chunks before the last.
-        public var finishReason: CompletionFinishReason?
+        @Nullable public var finishReason: CompletionFinishReason?
 
         public init(text: String, index: Int = 0, logprobs: Logprobs? = nil, finishReason: CompletionFinishReason?) {
             self.text = text
@@ -20,14 +20,6 @@ public struct Completion: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey {
             case text, index, logprobs
             case finishReason = "finish_reason"
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(text, forKey: .text)
-            try container.encode(index, forKey: .index)
-            try container.encode(logprobs, forKey: .logprobs)
-            try container.encode(finishReason, forKey: .finishReason)
         }
     }
 
@@ -63,8 +55,8 @@ public struct Completion: Codable, Sendable, Equatable {
     public var created: Int
     public var model: String
     public var choices: [Choice]
-    public var usage: CompletionUsage?
-    public var systemFingerprint: String?
+    @Nullable public var usage: CompletionUsage?
+    @Nullable public var systemFingerprint: String?
 
     public init(id: String, created: Int, model: String, choices: [Choice], usage: CompletionUsage?,
                 systemFingerprint: String? = nil) {
@@ -79,17 +71,6 @@ public struct Completion: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case id, object, created, model, choices, usage
         case systemFingerprint = "system_fingerprint"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(object, forKey: .object)
-        try container.encode(created, forKey: .created)
-        try container.encode(model, forKey: .model)
-        try container.encode(choices, forKey: .choices)
-        try container.encode(usage, forKey: .usage)
-        try container.encode(systemFingerprint, forKey: .systemFingerprint)
     }
 }
 

@@ -48,6 +48,10 @@ public struct CompletionRequest: TextGenerationRequest, Codable, Equatable {
     public var sloTPOTMilliseconds: Double?
     public var ignoreEOS: Bool?
     public var minTokens: Int?
+    /// Token id (as a string) → bias added to its logit, −100…100; −100 bans the token. Sent
+    /// to servers that apply it (the bench forces output lengths on llama.cpp this way); this
+    /// server accepts only an empty one, so a decoded request leaves it nil.
+    public var logitBias: [String: Double]?
 
     public init(model: String, prompt: Prompt, maxTokens: Int? = nil, temperature: Double? = nil,
                 topP: Double? = nil, n: Int? = nil, stream: Bool? = nil, streamOptions: StreamOptions? = nil,
@@ -93,15 +97,12 @@ public struct CompletionRequest: TextGenerationRequest, Codable, Equatable {
         case sloTPOTMilliseconds = "slo_tpot_ms"
         case ignoreEOS = "ignore_eos"
         case minTokens = "min_tokens"
+        case logitBias = "logit_bias"
     }
 
     /// Decoding validates as `decode(_:)` does (see `ChatCompletionRequest.init(from:)`).
     public init(from decoder: any Decoder) throws {
-        let value = try JSONValue(from: decoder)
-        guard case .object(let fields) = value else {
-            throw APIError.invalidRequest("The request body must be a JSON object, but got \(value.kindDescription) instead.")
-        }
-        try self.init(validating: fields)
+        try self.init(validating: JSONValue.requestFields(from: decoder))
     }
 }
 

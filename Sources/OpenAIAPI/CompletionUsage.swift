@@ -18,7 +18,7 @@ public struct CompletionUsage: Codable, Sendable, Equatable {
     public var completionTokens: Int
     /// Always `promptTokens + completionTokens`; stored because it is on the wire.
     public var totalTokens: Int
-    public var promptTokensDetails: PromptTokensDetails?
+    @Nullable public var promptTokensDetails: PromptTokensDetails?
 
     public init(promptTokens: Int, completionTokens: Int, cachedTokens: Int = 0) {
         self.promptTokens = promptTokens
@@ -32,14 +32,6 @@ public struct CompletionUsage: Codable, Sendable, Equatable {
         case completionTokens = "completion_tokens"
         case totalTokens = "total_tokens"
         case promptTokensDetails = "prompt_tokens_details"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(promptTokens, forKey: .promptTokens)
-        try container.encode(completionTokens, forKey: .completionTokens)
-        try container.encode(totalTokens, forKey: .totalTokens)
-        try container.encode(promptTokensDetails, forKey: .promptTokensDetails)
     }
 }
 

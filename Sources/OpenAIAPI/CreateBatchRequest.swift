@@ -31,11 +31,7 @@ public struct CreateBatchRequest: Codable, Sendable, Equatable {
 
     /// Decoding validates as `decode(_:)` does.
     public init(from decoder: any Decoder) throws {
-        let value = try JSONValue(from: decoder)
-        guard case .object(let fields) = value else {
-            throw APIError.invalidRequest("The request body must be a JSON object, but got \(value.kindDescription) instead.")
-        }
-        try self.init(validating: fields)
+        try self.init(validating: JSONValue.requestFields(from: decoder))
     }
 
     /// Reads and validates a client's body; errors name the offending `param`.

@@ -14,7 +14,7 @@ public enum FilePurpose: String, Codable, Sendable, CaseIterable {
 }
 
 /// An uploaded or generated file (object "file").
-public struct FileObject: Codable, Sendable, Equatable {
+public struct FileObject: Codable, Sendable, Equatable, Identifiable {
     /// OpenAI's deprecated processing state. The official clients declare it required, so it
     /// is always sent; files here are usable once stored, hence `processed` by default.
     public enum Status: String, Codable, Sendable {
@@ -49,37 +49,7 @@ public struct FileObject: Codable, Sendable, Equatable {
 }
 
 /// The body of `GET /v1/files`: a page of files, newest first.
-public struct FileList: Codable, Sendable, Equatable {
-    public var object = "list"
-    public var data: [FileObject]
-    public var firstID: String?
-    public var lastID: String?
-    /// Whether more files follow `lastID` (ask with `after=<lastID>`).
-    public var hasMore: Bool
-
-    public init(data: [FileObject], hasMore: Bool = false) {
-        self.data = data
-        self.firstID = data.first?.id
-        self.lastID = data.last?.id
-        self.hasMore = hasMore
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case object, data
-        case firstID = "first_id"
-        case lastID = "last_id"
-        case hasMore = "has_more"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(object, forKey: .object)
-        try container.encode(data, forKey: .data)
-        try container.encode(firstID, forKey: .firstID)
-        try container.encode(lastID, forKey: .lastID)
-        try container.encode(hasMore, forKey: .hasMore)
-    }
-}
+public typealias FileList = ListPage<FileObject>
 
 /// The body of `DELETE /v1/files/{id}`.
 public struct DeletedFile: Codable, Sendable, Equatable {

@@ -96,8 +96,8 @@ extension JSONValue {
     }
 
     func object(at param: String) throws(APIError) -> JSONObjectReader {
-        guard case .object(let fields) = self else { throw typeError(param, expected: "an object") }
-        return JSONObjectReader(fields, path: param)
+        guard case .object(let object) = self else { throw typeError(param, expected: "an object") }
+        return JSONObjectReader(object.fields, path: param)
     }
 
     private func typeError(_ param: String, expected: String) -> APIError {

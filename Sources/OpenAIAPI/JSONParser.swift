@@ -58,11 +58,11 @@ struct JSONParser {
     private mutating func parseObject() throws(Failure) -> JSONValue {
         try enterContainer()
         position += 1  // {
-        var fields: [String: JSONValue] = [:]
+        var object = JSONObject()
         skipWhitespace()
         if consume(UInt8(ascii: "}")) {
             depth -= 1
-            return .object(fields)
+            return .object(object)
         }
         while true {
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
@@ -74,7 +74,7 @@ struct JSONParser {
             guard consume(UInt8(ascii: ":")) else { throw failure("expected ':' after key '\(key)', found \(describeCurrent())") }
             skipWhitespace()
             let value = try parseValue()
-            if fields.updateValue(value, forKey: key) != nil {
+            if !object.append(key, value) {
                 position = keyStart
                 throw failure("duplicate key '\(key)'")
             }
@@ -84,7 +84,7 @@ struct JSONParser {
             skipWhitespace()
         }
         depth -= 1
-        return .object(fields)
+        return .object(object)
     }
 
     private mutating func parseArray() throws(Failure) -> JSONValue {

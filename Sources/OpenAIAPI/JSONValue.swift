@@ -5,8 +5,9 @@ import Foundation
 /// Request bodies are read into this tree first (by `JSONParser`) and validated field by
 /// field, rather than decoded straight into the request types: a synthesized `Decodable`
 /// cannot reject unknown keys, and its errors name coding paths instead of the `param` an
-/// OpenAI client expects.
-enum JSONValue: Sendable, Equatable {
+/// OpenAI client expects. It is the one JSON reader of the package that keeps object key
+/// order, so other modules read JSON through it too (`init(parsing:)`).
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// A number written without fraction or exponent that fits in an `Int`. (On the nested
@@ -17,7 +18,7 @@ enum JSONValue: Sendable, Equatable {
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 
     /// How the value reads in an error message: "a string", "an integer", "null"…
     var kindDescription: String {
@@ -54,7 +55,7 @@ enum JSONValue: Sendable, Equatable {
 }
 
 extension JSONValue: Decodable {
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -75,12 +76,30 @@ extension JSONValue: Decodable {
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            // The Decoder gives the keys in no particular order.
+            self = .object(JSONObject(try container.decode([String: JSONValue].self)))
         }
+    }
+
+    /// The fields of a request nested in another Decodable document (a batch input line),
+    /// for the request types' `init(from:)`, which validate as their `decode(_:)` does.
+    static func requestFields(from decoder: any Decoder) throws -> [String: JSONValue] {
+        let value = try JSONValue(from: decoder)
+        guard case .object(let object) = value else {
+            throw APIError.invalidRequest("The request body must be a JSON object, but got \(value.kindDescription) instead.")
+        }
+        return object.fields
     }
 }
 
 extension JSONValue {
+    /// Parses JSON text (RFC 8259, strictly: no duplicate keys, at most `JSONParser.maxDepth`
+    /// levels of nesting). Objects keep their key order.
+    public init(parsing text: String) throws {
+        // A String is valid UTF-8, which is all the parser asks of its input.
+        self = try JSONParser.parse(Array(text.utf8))
+    }
+
     /// Parses a request body, or says what is wrong with it in terms a client can act on:
     /// an empty body, bytes that are not UTF-8, text that is not JSON, JSON that is not an object.
     static func parseRequestBody(_ body: Data) throws(APIError) -> [String: JSONValue] {
@@ -107,12 +126,12 @@ extension JSONValue {
                     + "payload as JSON.",
                 code: "invalid_json")
         }
-        guard case .object(let fields) = value else {
+        guard case .object(let object) = value else {
             throw .invalidRequest(
                 "The request body must be a JSON object, but got \(value.kindDescription) instead.",
                 code: "invalid_json")
         }
-        return fields
+        return object.fields
     }
 
     private static func firstInvalidUTF8Offset(in bytes: [UInt8]) -> Int? {

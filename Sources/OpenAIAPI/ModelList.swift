@@ -20,11 +20,4 @@ public struct ModelObject: Codable, Sendable, Equatable {
 }
 
 /// The body of `GET /v1/models`.
-public struct ModelList: Codable, Sendable, Equatable {
-    public var object = "list"
-    public var data: [ModelObject]
-
-    public init(data: [ModelObject]) {
-        self.data = data
-    }
-}
+public typealias ModelList = ObjectList<ModelObject>

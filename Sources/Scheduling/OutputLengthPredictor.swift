@@ -1,5 +1,3 @@
-import Foundation
-
 /// Predicts how many tokens a request will generate, learned online from finished requests
 /// (EcoServe's response-length prediction).
 ///

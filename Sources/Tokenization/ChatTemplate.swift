@@ -1,4 +1,5 @@
 import Foundation
+import Jinja
 
 /// One message of a chat conversation.
 public struct ChatMessage: Sendable, Equatable, Codable {
@@ -11,19 +12,21 @@ public struct ChatMessage: Sendable, Equatable, Codable {
     }
 }
 
+/// Why a chat template could not be parsed or rendered: the Jinja error, under the name callers
+/// of `ChatTemplate` know it by.
+public typealias ChatTemplateError = JinjaError
+
 /// A model's chat template (the Jinja `chat_template` from tokenizer_config.json or the GGUF's
 /// `tokenizer.chat_template`), parsed once and rendered per request the way transformers'
-/// `apply_chat_template` does: jinja2 with `trim_blocks` and `lstrip_blocks`, loop controls,
-/// a non-escaping `tojson`, `raise_exception` and `strftime_now`.
+/// `apply_chat_template` does (see `JinjaTemplate`), with the context transformers builds.
 public struct ChatTemplate: Sendable {
-    private let nodes: [JinjaNode]
-    public let source: String
+    private let template: JinjaTemplate
+    public var source: String { template.source }
 
     /// Parses the template. Throws `ChatTemplateError` (with line and column) if it is not valid Jinja
     /// or uses a filter, test or tag this renderer does not support.
     public init(source: String) throws {
-        self.source = source
-        nodes = try JinjaParser.parse(source)
+        template = try JinjaTemplate(source: source)
     }
 
     /// Renders a conversation. The context matches what transformers passes: `messages` (dicts with
@@ -48,6 +51,6 @@ public struct ChatTemplate: Sendable {
 
     /// Renders with a complete context of your own. `now` is what `strftime_now` reports.
     public func render(context: [String: JinjaValue], now: Date = Date()) throws -> String {
-        try JinjaInterpreter(context: context, now: now).render(nodes)
+        try template.render(context: context, now: now)
     }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import OpenAIAPI
 
 /// Any OpenAI-compatible server over HTTP: streaming `/v1/completions`, one SSE chunk per
 /// token, with times taken as each chunk arrives.
@@ -40,24 +41,22 @@ public struct HTTPTarget: LoadTarget {
     }
 
     func body(_ request: WorkloadRequest) throws -> Data {
-        var body: [String: Any] = [
-            "model": model, "prompt": request.text, "max_tokens": request.maxTokens, "temperature": 0,
-            "stream": true, "stream_options": ["include_usage": true],
-        ]
+        var body = CompletionRequest(model: model, prompt: .text(request.text), maxTokens: request.maxTokens, temperature: 0,
+                                     stream: true, streamOptions: StreamOptions(includeUsage: true))
         switch flavor {
         case .conserve:
-            if request.ignoreEOS { body["ignore_eos"] = true }
-            if request.workClass == .offline { body["service_tier"] = "flex" }
+            if request.ignoreEOS { body.ignoreEOS = true }
+            if request.workClass == .offline { body.serviceTier = .flex }
             if let objective = request.objective {
-                body["slo_ttft_ms"] = objective.ttft * 1000
-                body["slo_tpot_ms"] = objective.tpot * 1000
+                body.sloTTFTMilliseconds = objective.ttft * 1000
+                body.sloTPOTMilliseconds = objective.tpot * 1000
             }
         case .openai:
             if request.ignoreEOS {
-                body["logit_bias"] = Dictionary(uniqueKeysWithValues: endOfGenerationIDs.map { (String($0), -100) })
+                body.logitBias = Dictionary(uniqueKeysWithValues: endOfGenerationIDs.map { (String($0), -100) })
             }
         }
-        return try JSONSerialization.data(withJSONObject: body)
+        return try JSONEncoder().encode(body)
     }
 
     public func send(_ request: WorkloadRequest, clock: RunClock) async -> RequestRecord {
@@ -107,30 +106,17 @@ struct SSEParser {
         case done
     }
 
-    private var pending = ""
+    private var reader = ServerSentEventReader()
 
     mutating func feed(_ text: String) -> [Event] {
-        pending += text
         var events: [Event] = []
-        while let end = pending.range(of: "\n\n") ?? pending.range(of: "\r\n\r\n") {
-            let block = String(pending[..<end.lowerBound])
-            pending.removeSubrange(..<end.upperBound)
-            for line in block.split(whereSeparator: \.isNewline) where line.hasPrefix("data:") {
-                let payload = line.dropFirst(5).trimmingCharacters(in: .whitespaces)
-                if payload == "[DONE]" { events.append(.done); continue }
-                guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else { continue }
-                if let error = object["error"] as? [String: Any] {
-                    events.append(.error(error["message"] as? String ?? "error"))
-                }
-                // A chunk with text is a token (servers stream one token per chunk).
-                if let choices = object["choices"] as? [[String: Any]],
-                   let text = choices.first?["text"] as? String, !text.isEmpty {
-                    events.append(.token)
-                }
-                if let usage = object["usage"] as? [String: Any], let prompt = usage["prompt_tokens"] as? Int {
-                    events.append(.usage(prompt: prompt, completion: usage["completion_tokens"] as? Int ?? 0))
-                }
-            }
+        for payload in reader.feed(text) {
+            guard let event = CompletionStreamEvent(payload: payload) else { continue }
+            if event.isDone { events.append(.done) }
+            if let error = event.error { events.append(.error(error.message)) }
+            // A chunk with text is a token (servers stream one token per chunk).
+            if let text = event.texts.first, !text.isEmpty { events.append(.token) }
+            if let usage = event.usage { events.append(.usage(prompt: usage.promptTokens, completion: usage.completionTokens)) }
         }
         return events
     }

@@ -61,7 +61,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
         let engineConfiguration = try engineOptions.configuration(threads: threads)
         let needsEngine = selected.contains(.overhead) || selected.contains(.prefixCache)
         let latency = needsEngine
-            ? try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: threads, log: Console.status) : nil
+            ? try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: threads, log: Console.status, store: .standard) : nil
         if selected.contains(.overhead) {
             Console.status("conserve against fcfs, offline only…")
             report.overhead = try await EngineBenchParts.overhead(model: model, tokenizer: tokenizer, configuration: engineConfiguration,

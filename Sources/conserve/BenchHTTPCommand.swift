@@ -57,7 +57,7 @@ struct BenchHTTPCommand: AsyncParsableCommand {
         var engineConfiguration = try engineOptions.configuration(threads: modelOptions.threads)
         engineConfiguration.checkpoint = .none
         let latency = engineConfiguration.policy.needsLatencyModel
-            ? try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: modelOptions.threads, log: Console.status) : nil
+            ? try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: modelOptions.threads, log: Console.status, store: .standard) : nil
         let engine = try EngineHandle(model: model, tokenizer: tokenizer, configuration: engineConfiguration, latencyModel: latency)
         var serverConfiguration = ServerConfiguration(modelName: "bench")
         serverConfiguration.port = try Self.freePort()

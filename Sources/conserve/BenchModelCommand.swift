@@ -118,10 +118,10 @@ struct BenchModelCommand: ParsableCommand {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let report = Report(model: try modelOptions.resolvedPath(), threads: modelOptions.threads, kernels: "\(Kernels.level)", results: results)
+            let report = Report(model: try modelOptions.resolvedPath(), threads: modelOptions.threads, kernels: "\(MatmulKernels.level)", results: results)
             Console.write(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
         } else {
-            print("model: \(try modelOptions.resolvedPath())  threads: \(modelOptions.threads)  kernels: \(Kernels.level)")
+            print("model: \(try modelOptions.resolvedPath())  threads: \(modelOptions.threads)  kernels: \(MatmulKernels.level)")
             print("| test                               |          tok/s |")
             print("| ---------------------------------- | -------------: |")
             for r in results {

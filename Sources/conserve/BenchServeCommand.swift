@@ -131,7 +131,7 @@ struct BenchServeCommand: AsyncParsableCommand {
         let model = try LoadedModel(path: path)
         let tokenizer = try Tokenizer(gguf: model.file)
         var engineConfiguration = try engineOptions.configuration(threads: modelOptions.threads)
-        let predictor = try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: modelOptions.threads, log: Console.status)
+        let predictor = try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: modelOptions.threads, log: Console.status, store: .standard)
         let capacity = EngineCapacity(predictor: predictor, budget: engineConfiguration.maxNumBatchedTokens)
 
         // The workload, built once and replayed identically by every run.

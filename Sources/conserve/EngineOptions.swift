@@ -2,6 +2,7 @@ import ArgumentParser
 import Engine
 import Foundation
 import Scheduling
+import Units
 
 extension SchedulingPolicy: ExpressibleByArgument {}
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import GGUF
-import LlamaModel
+import ModelFiles
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

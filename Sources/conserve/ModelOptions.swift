@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LlamaModel
+import ModelFiles
 
 /// `--model` and `--threads`, shared by every command that runs the model.
 struct ModelOptions: ParsableArguments {

@@ -29,7 +29,7 @@ struct ProfileCommand: ParsableCommand {
     func run() throws {
         let path = try modelOptions.resolvedPath()
         let threads = modelOptions.threads
-        let store = LatencyProfileStore()
+        let store = LatencyProfileStore.standard
         let key = try LatencyProfileKey.current(modelPath: path, threads: threads)
 
         if !force, let record = store.load(key, log: Console.status) {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LlamaModel
+import ModelFiles
 
 struct PullCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -6,7 +6,9 @@ import Hummingbird
 import Jobs
 import LlamaModel
 import Logging
+import ModelFiles
 import Tokenization
+import Units
 
 /// `conserve serve`: the OpenAI-compatible server over the co-serving engine.
 struct ServeCommand: AsyncParsableCommand {
@@ -60,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
         let tokenizer = try Tokenizer(gguf: model.file)
         let engineConfiguration = try engineOptions.configuration(threads: modelOptions.threads)
         let latency = engineConfiguration.policy.needsLatencyModel
-            ? try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: modelOptions.threads, log: Console.status)
+            ? try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: modelOptions.threads, log: Console.status, store: .standard)
             : nil
         let engine = try EngineHandle(model: model, tokenizer: tokenizer, configuration: engineConfiguration, latencyModel: latency)
         var configuration = ServerConfiguration(

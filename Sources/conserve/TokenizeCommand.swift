@@ -1,6 +1,6 @@
 import ArgumentParser
 import GGUF
-import LlamaModel
+import ModelFiles
 import Tokenization
 
 struct TokenizeCommand: ParsableCommand {

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import Jobs
 import Logging
 import LlamaModel
+import ModelFiles
 import Tokenization
 
 /// One engine over the default model for the route tests, fetched on first use.

@@ -1,5 +1,6 @@
 import Foundation
 import LlamaModel
+import ModelFiles
 
 /// The default model, fetched on first use, loaded once for the whole test process.
 enum EngineTestSupport {

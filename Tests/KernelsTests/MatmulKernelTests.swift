@@ -100,19 +100,19 @@ struct MatmulKernelTests {
         #expect(failures == 0, "\(table.level) \(format.name) \(shape)")
     }
 
-    @Test("Kernels namespace dispatches through the selected table")
+    @Test("MatmulKernels dispatches through the selected table")
     func namespaceDispatch() {
-        #expect(Kernels.level == KernelTable.selected.level)
+        #expect(MatmulKernels.level == KernelTable.selected.level)
         let format = QuantFormat.q4_1, k = 64
         var rng = SplitMix64(seed: 3)
         let w = randomWeights(format, rows: 2, k: k, rng: &rng)
         let x = randomActivations(count: k, rng: &rng)
         var a = [UInt8](repeating: 0, count: format.activationFormat.rowBytes(k))
-        a.withUnsafeMutableBytes { Kernels.quantizeActivations(x, k: k, for: format, into: $0.baseAddress!) }
+        a.withUnsafeMutableBytes { MatmulKernels.quantizeActivations(x, k: k, for: format, into: $0.baseAddress!) }
         var out: [Float] = [0, 0]
         w.withUnsafeBytes { wp in
             a.withUnsafeBytes { ap in
-                Kernels.matmul(format, weights: wp.baseAddress!, rows: 0..<2, k: k, activations: ap.baseAddress!,
+                MatmulKernels.matmul(format, weights: wp.baseAddress!, rows: 0..<2, k: k, activations: ap.baseAddress!,
                                activationRowBytes: ap.count, tokens: 1, out: &out, outStride: 2)
                 for r in 0..<2 {
                     let e = ReferenceKernels.dot(format, weightRow: wp.baseAddress! + r * format.rowBytes(k), activationRow: ap.baseAddress!, k: k)

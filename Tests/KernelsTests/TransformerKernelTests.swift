@@ -100,7 +100,7 @@ struct TransformerKernelTests {
 
 @Suite("Single weights and column sums")
 struct WeightElementTests {
-    @Test("Kernels.weight equals the dequantized row", arguments: QuantFormat.allCases)
+    @Test("MatmulKernels.weight equals the dequantized row", arguments: QuantFormat.allCases)
     func weightMatchesDequantize(format: QuantFormat) {
         var rng = SplitMix64(seed: UInt64(format.rawValue) + 4242)
         let k = format.blockElements == 256 ? 512 : 96
@@ -109,7 +109,7 @@ struct WeightElementTests {
         w.withUnsafeBytes { p in
             let second = p.baseAddress! + format.rowBytes(k)
             row.withUnsafeMutableBufferPointer { ReferenceKernels.dequantize(format, second, into: $0.baseAddress!, count: k) }
-            for i in 0 ..< k { #expect(Kernels.weight(format, row: second, index: i) == row[i], "\(format.name) element \(i)") }
+            for i in 0 ..< k { #expect(MatmulKernels.weight(format, row: second, index: i) == row[i], "\(format.name) element \(i)") }
         }
     }
 

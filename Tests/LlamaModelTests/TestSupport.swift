@@ -1,5 +1,6 @@
 import Foundation
 import LlamaModel
+import ModelFiles
 
 /// The shared fixtures (`<repo>/../shared/fixtures`) and the default model, fetched on first use.
 enum TestSupport {

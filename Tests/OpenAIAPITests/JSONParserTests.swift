@@ -56,6 +56,17 @@ struct JSONParserTests {
         #expect(try parse("{\n\t\"k\" :\r\n1 }") == .object(["k": .integer(1)]))
     }
 
+    @Test("objects keep their key order; equality ignores it")
+    func keyOrder() throws {
+        let value = try JSONValue(parsing: #"{"z": 1, "a": [true, null, 2.5, "x\n\u00e9"], "m": {}}"#)
+        guard case .object(let object) = value else { Issue.record("not an object"); return }
+        #expect(object.keys == ["z", "a", "m"])
+        #expect(object.members.map(\.key) == ["z", "a", "m"])
+        #expect(object["a"] == .array([.bool(true), .null, .number(2.5), .string("x\né")]))
+        #expect(value == .object(["m": .object([:]), "a": object["a"]!, "z": .integer(1)]))
+        #expect(throws: JSONParser.Failure.self) { try JSONValue(parsing: "{\"a\": }") }
+    }
+
     @Test("malformed input says what and where", arguments: [
         ("", "unexpected end of the body", 1, 1),
         ("{", "expected a string key, found end of the body", 1, 2),
@@ -148,7 +159,7 @@ extension JSONValue {
             for index in 0..<Int.random(in: 0..<4, using: &generator) {
                 fields["k\(index)é"] = random(depth: depth + 1, using: &generator)
             }
-            return .object(fields)
+            return .object(JSONObject(fields))
         }
     }
 
@@ -161,7 +172,7 @@ extension JSONValue {
         case .number(let number): number
         case .string(let text): text
         case .array(let elements): elements.map(\.foundationObject)
-        case .object(let fields): fields.mapValues(\.foundationObject)
+        case .object(let object): object.fields.mapValues(\.foundationObject)
         }
     }
 
@@ -171,7 +182,7 @@ extension JSONValue {
         case (.array(let a), .array(let b)):
             return a.count == b.count && zip(a, b).allSatisfy { $0.sameValue(as: $1) }
         case (.object(let a), .object(let b)):
-            return a.count == b.count && a.allSatisfy { key, value in b[key].map { value.sameValue(as: $0) } ?? false }
+            return a.count == b.count && a.fields.allSatisfy { key, value in b[key].map { value.sameValue(as: $0) } ?? false }
         default:
             if let x = numberValue, let y = other.numberValue { return x == y }
             return self == other

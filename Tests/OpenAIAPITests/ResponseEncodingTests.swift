@@ -115,6 +115,14 @@ struct ResponseEncodingTests {
         #expect(isNull(choice, "finish_reason") && isNull(choice, "logprobs"))
     }
 
+    @Test("a response from another server decodes without the keys this one always sends as null")
+    func absentNullableKeys() throws {
+        let body = #"{"id":"c","object":"text_completion","created":1,"model":"m","choices":[{"text":"a","index":0}]}"#
+        let completion = try JSONDecoder().decode(Completion.self, from: Data(body.utf8))
+        #expect(completion.usage == nil && completion.systemFingerprint == nil)
+        #expect(completion.choices == [Completion.Choice(text: "a", finishReason: nil)])
+    }
+
     @Test("models: list and model objects")
     func models() throws {
         let list = ModelList(data: [ModelObject(id: "smollm2", created: 1)])

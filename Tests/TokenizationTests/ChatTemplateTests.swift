@@ -1,5 +1,7 @@
 import Foundation
 import GGUF
+import Jinja
+import OpenAIAPI
 import Testing
 @testable import Tokenization
 
@@ -13,7 +15,7 @@ private enum ChatFixtures {
         .deletingLastPathComponent().appendingPathComponent("shared/fixtures")
 
     static func load(_ url: URL) throws -> JinjaValue {
-        try JinjaValue.parseJSON(String(decoding: try Data(contentsOf: url), as: UTF8.self))
+        JinjaValue(try JSONValue(parsing: String(decoding: try Data(contentsOf: url), as: UTF8.self)))
     }
 
     /// The moment `strftime_now` is frozen at in the fixtures (a naive local time in Python).
@@ -29,6 +31,20 @@ private enum ChatFixtures {
 }
 
 private extension JinjaValue {
+    /// A fixture's JSON as Python's `json.load` gives it to jinja2: objects keep their key
+    /// order (tool schemas are printed back with `tojson`), integers stay integers.
+    init(_ json: JSONValue) {
+        switch json {
+        case .null: self = .none
+        case .bool(let flag): self = .bool(flag)
+        case .integer(let integer): self = .int(integer)
+        case .number(let number): self = .double(number)
+        case .string(let text): self = .string(text)
+        case .array(let elements): self = .array(elements.map(JinjaValue.init))
+        case .object(let object): self = .dict(JinjaDict(object.members.map { ($0.key, JinjaValue($0.value)) }))
+        }
+    }
+
     subscript(_ key: String) -> JinjaValue {
         if case .dict(let d) = self { return d[key] ?? .undefined }
         return .undefined

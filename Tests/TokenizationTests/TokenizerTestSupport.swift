@@ -1,6 +1,6 @@
 import Foundation
 import GGUF
-import LlamaModel
+import ModelFiles
 import Testing
 @testable import Tokenization
 

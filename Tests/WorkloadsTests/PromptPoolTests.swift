@@ -1,5 +1,6 @@
 import Foundation
 import LlamaModel
+import ModelFiles
 import Testing
 import Tokenization
 @testable import Workloads

@@ -1,7 +1,10 @@
-/// Why a chat template could not be parsed or rendered. Never a crash: every failure of a template —
+/// Why a template could not be parsed or rendered. Never a crash: every failure of a template —
 /// a syntax error, an unknown filter, a runtime type error, or the template's own `raise_exception` —
 /// arrives as one of these, with the position in the template source when one is known.
-public struct ChatTemplateError: Error, Sendable, Equatable, CustomStringConvertible {
+///
+/// The messages say "chat template": rendering chat templates is what this Jinja subset is for,
+/// and the server passes the text on to the client whose messages did not render.
+public struct JinjaError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// The template does not parse: bad syntax, an unclosed or unknown block, an unsupported tag.
         case syntax
@@ -13,8 +16,6 @@ public struct ChatTemplateError: Error, Sendable, Equatable, CustomStringConvert
         case runtime
         /// The template called `raise_exception(message)`; `message` is the template's own text.
         case raised
-        /// The input handed to the renderer is malformed (for example invalid JSON for tools).
-        case invalidInput
     }
 
     public var kind: Kind
@@ -38,8 +39,8 @@ public struct ChatTemplateError: Error, Sendable, Equatable, CustomStringConvert
 }
 
 /// A runtime error raised before its position is known; the interpreter fills in the position.
-func JinjaRuntimeError(_ message: String) -> ChatTemplateError {
-    ChatTemplateError(kind: .runtime, message: message)
+func JinjaRuntimeError(_ message: String) -> JinjaError {
+    JinjaError(kind: .runtime, message: message)
 }
 
 /// A position in the template source (1-based).
@@ -48,9 +49,9 @@ struct JinjaSourcePosition: Sendable, Equatable {
     var column: Int
 }
 
-extension ChatTemplateError {
+extension JinjaError {
     /// Attaches a position if the error has none yet.
-    func at(_ position: JinjaSourcePosition) -> ChatTemplateError {
+    func at(_ position: JinjaSourcePosition) -> JinjaError {
         guard line == nil, kind != .raised else { return self }
         var copy = self
         copy.line = position.line

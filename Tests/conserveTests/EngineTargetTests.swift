@@ -1,10 +1,12 @@
 import Engine
 import Foundation
 import LlamaModel
+import ModelFiles
 import Scheduling
 import Testing
 import Tokenization
-@testable import Workloads
+import Workloads
+@testable import conserve
 
 @Suite(.serialized, .timeLimit(.minutes(3))) struct EngineTargetTests {
     static let model: Result<LoadedModel, any Error> = Result {

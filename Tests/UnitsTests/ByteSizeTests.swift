@@ -1,5 +1,5 @@
 import Testing
-import Engine
+import Units
 
 @Suite struct ByteSizeTests {
     static let validSizes: [(String, Int)] = [

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LlamaModel
+@testable import ModelFiles
 
 /// `conserve pull`'s failure modes, each a clear error and never a half-installed model.
 @Suite(.serialized) struct ModelStoreTests {

@@ -145,7 +145,7 @@ extension JinjaInterpreter {
             }
             let testName = rest.isEmpty ? nil : rest.removeFirst().pythonString
             if let testName, !JinjaBuiltins.testNames.contains(testName) {
-                throw ChatTemplateError(kind: .unknownTest, message: "unknown test '\(testName)'")
+                throw JinjaError(kind: .unknownTest, message: "unknown test '\(testName)'")
             }
             let testArgs = JinjaCallArguments(positional: rest, keyword: [])
             return .array(try iterate(value).filter { item in
@@ -166,7 +166,7 @@ extension JinjaInterpreter {
                 throw JinjaRuntimeError("map needs a filter name or attribute=")
             }
             guard JinjaBuiltins.filterNames.contains(filterName) else {
-                throw ChatTemplateError(kind: .unknownFilter, message: "unknown filter '\(filterName)'")
+                throw JinjaError(kind: .unknownFilter, message: "unknown filter '\(filterName)'")
             }
             let filterArgs = JinjaCallArguments(positional: Array(args.positional.dropFirst()), keyword: args.keyword)
             return .array(try items.map { try applyFilter(filterName, to: $0, filterArgs) })
@@ -246,7 +246,7 @@ extension JinjaInterpreter {
             let left = total / 2 + (total & width & 1)  // CPython's str.center split
             return .string(String(repeating: " ", count: left) + s + String(repeating: " ", count: total - left))
         default:
-            throw ChatTemplateError(kind: .unknownFilter, message: "unknown filter '\(name)'")
+            throw JinjaError(kind: .unknownFilter, message: "unknown filter '\(name)'")
         }
     }
 }

@@ -52,7 +52,7 @@ final class JinjaInterpreter {
             case .output(let expr, let position):
                 do {
                     out += try evaluate(expr).pythonString
-                } catch let e as ChatTemplateError { throw e.at(position) }
+                } catch let e as JinjaError { throw e.at(position) }
             case .ifBlock(let branches, let otherwise):
                 var taken = false
                 for (condition, body) in branches where try evaluate(condition).isTruthy {
@@ -75,14 +75,14 @@ final class JinjaInterpreter {
                 case .names(let names):
                     let items = try iterate(value, at: position)
                     guard items.count == names.count else {
-                        throw ChatTemplateError(kind: .runtime,
+                        throw JinjaError(kind: .runtime,
                             message: "cannot unpack \(items.count) values into \(names.count) names",
                             line: position.line, column: position.column)
                     }
                     for (n, v) in zip(names, items) { assign(n, v) }
                 case .attribute(let name, let attribute, let position):
                     guard case .namespace(let ns) = lookup(name) else {
-                        throw ChatTemplateError(kind: .runtime,
+                        throw JinjaError(kind: .runtime,
                             message: "cannot assign attribute '\(attribute)' on '\(name)': it is not a namespace",
                             line: position.line, column: position.column)
                     }
@@ -101,7 +101,7 @@ final class JinjaInterpreter {
                 do {
                     let args = try evaluateArguments(arguments)
                     out += try applyFilter(name, to: .string(captured), args).pythonString
-                } catch let e as ChatTemplateError { throw e.at(position) }
+                } catch let e as JinjaError { throw e.at(position) }
             case .breakLoop:
                 return .breakLoop
             case .continueLoop:
@@ -158,7 +158,7 @@ final class JinjaInterpreter {
         }
         let parts = try iterate(item, at: position)
         guard parts.count == targets.count else {
-            throw ChatTemplateError(kind: .runtime,
+            throw JinjaError(kind: .runtime,
                 message: "cannot unpack \(parts.count) values into \(targets.count) loop variables",
                 line: position.line, column: position.column)
         }
@@ -211,22 +211,22 @@ final class JinjaInterpreter {
             do {
                 return try slice(try evaluate(base), start: start.map(evaluate), stop: stop.map(evaluate),
                                  step: step.map(evaluate))
-            } catch let e as ChatTemplateError { throw e.at(position) }
+            } catch let e as JinjaError { throw e.at(position) }
         case .call(let callee, let arguments, let position):
             do {
                 return try evaluateCall(callee, arguments)
-            } catch let e as ChatTemplateError { throw e.at(position) }
+            } catch let e as JinjaError { throw e.at(position) }
         case .filter(let base, let name, let arguments, let position):
             do {
                 let value = try evaluate(base)
                 return try applyFilter(name, to: value, try evaluateArguments(arguments))
-            } catch let e as ChatTemplateError { throw e.at(position) }
+            } catch let e as JinjaError { throw e.at(position) }
         case .test(let base, let name, let arguments, let negated, let position):
             do {
                 let value = try evaluate(base)
                 let result = try applyTest(name, to: value, try evaluateArguments(arguments))
                 return .bool(result != negated)
-            } catch let e as ChatTemplateError { throw e.at(position) }
+            } catch let e as JinjaError { throw e.at(position) }
         case .unary(let op, let operand, let position):
             let value = try evaluate(operand)
             switch (op, value) {
@@ -240,7 +240,7 @@ final class JinjaInterpreter {
             case ("+", .int), ("+", .double): return value
             case ("+", .bool(let b)): return .int(b ? 1 : 0)
             default:
-                throw ChatTemplateError(kind: .runtime, message: "bad operand type for unary \(op): '\(value.typeName)'",
+                throw JinjaError(kind: .runtime, message: "bad operand type for unary \(op): '\(value.typeName)'",
                                         line: position.line, column: position.column)
             }
         case .binary(let op, let lhs, let rhs, let position):
@@ -254,7 +254,7 @@ final class JinjaInterpreter {
             }
             do {
                 return try JinjaOperators.binary(op, try evaluate(lhs), try evaluate(rhs))
-            } catch let e as ChatTemplateError { throw e.at(position) }
+            } catch let e as JinjaError { throw e.at(position) }
         case .compare(let first, let rest, let position):
             var left = try evaluate(first)
             for (op, rhsExpr) in rest {
@@ -262,7 +262,7 @@ final class JinjaInterpreter {
                 let ok: Bool
                 do {
                     ok = try JinjaOperators.compare(op, left, right)
-                } catch let e as ChatTemplateError { throw e.at(position) }
+                } catch let e as JinjaError { throw e.at(position) }
                 if !ok { return .bool(false) }
                 left = right
             }

@@ -49,9 +49,9 @@ struct JinjaLexer {
         return JinjaSourcePosition(line: lo + 1, column: offset - lineStarts[lo] + 1)
     }
 
-    private func syntaxError(_ message: String, at offset: Int) -> ChatTemplateError {
+    private func syntaxError(_ message: String, at offset: Int) -> JinjaError {
         let p = position(offset)
-        return ChatTemplateError(kind: .syntax, message: message, line: p.line, column: p.column)
+        return JinjaError(kind: .syntax, message: message, line: p.line, column: p.column)
     }
 
     private func byte(_ i: Int) -> UInt8? { i < bytes.count ? bytes[i] : nil }

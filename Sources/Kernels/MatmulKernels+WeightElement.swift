@@ -1,4 +1,4 @@
-extension Kernels {
+extension MatmulKernels {
     /// One weight, `row[index]`, dequantized exactly as `dequantize` would. Used for the few
     /// activation outliers that matmuls take in f32 (see `OutlierSplit`); formats with small
     /// blocks decode just the element, K-quants decode the element's super-block.

@@ -63,7 +63,7 @@ extension JinjaInterpreter {
         case "filter": return JinjaBuiltins.filterNames.contains(value.pythonString)
         case "test": return JinjaBuiltins.testNames.contains(value.pythonString)
         default:
-            throw ChatTemplateError(kind: .unknownTest, message: "unknown test '\(name)'")
+            throw JinjaError(kind: .unknownTest, message: "unknown test '\(name)'")
         }
     }
 
@@ -163,7 +163,7 @@ extension JinjaInterpreter {
     func callGlobal(_ name: String, _ args: JinjaCallArguments) throws -> JinjaValue {
         switch name {
         case "raise_exception":
-            throw ChatTemplateError(kind: .raised, message: args.positional.first?.pythonString ?? "")
+            throw JinjaError(kind: .raised, message: args.positional.first?.pythonString ?? "")
         case "strftime_now":
             guard let format = args.value(0, "format") else { throw JinjaRuntimeError("strftime_now needs a format") }
             return .string(Self.strftime(format.pythonString, now))

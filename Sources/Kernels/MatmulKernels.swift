@@ -4,7 +4,7 @@
 /// Typical use per matmul: encode each activation row once with `quantizeActivations`
 /// (into `format.activationFormat.rowBytes(k)` bytes per row), then split `rows` across threads
 /// and call `matmul` once per thread. No call allocates.
-public enum Kernels {
+public enum MatmulKernels {
     /// The instruction-set level in use.
     public static var level: KernelLevel { KernelTable.selected.level }
 

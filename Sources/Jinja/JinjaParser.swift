@@ -27,10 +27,10 @@ struct JinjaParser {
         return t
     }
 
-    func error(_ message: String, at position: JinjaSourcePosition, kind: ChatTemplateError.Kind = .syntax)
-        -> ChatTemplateError
+    func error(_ message: String, at position: JinjaSourcePosition, kind: JinjaError.Kind = .syntax)
+        -> JinjaError
     {
-        ChatTemplateError(kind: kind, message: message, line: position.line, column: position.column)
+        JinjaError(kind: kind, message: message, line: position.line, column: position.column)
     }
 
     func describe(_ kind: JinjaTokenKind) -> String {

@@ -1,18 +1,21 @@
 import Engine
 import Scheduling
 import Tokenization
+import Workloads
 
-/// The engine in process: no HTTP, no JSON; what the scheduler alone does to latency.
-public struct EngineTarget: LoadTarget {
-    public let engine: EngineHandle
-    public let tokenizer: Tokenizer
+/// The engine in process as `bench serve`'s load target: no HTTP, no JSON; what the scheduler
+/// alone does to latency. It lives in the CLI, which links the engine; `Workloads` knows only
+/// `LoadTarget`.
+struct EngineTarget: LoadTarget {
+    let engine: EngineHandle
+    let tokenizer: Tokenizer
 
-    public init(engine: EngineHandle, tokenizer: Tokenizer) {
+    init(engine: EngineHandle, tokenizer: Tokenizer) {
         self.engine = engine
         self.tokenizer = tokenizer
     }
 
-    public func send(_ request: WorkloadRequest, clock: RunClock) async -> RequestRecord {
+    func send(_ request: WorkloadRequest, clock: RunClock) async -> RequestRecord {
         // The server's tokenization of a completion prompt, so both targets run the same ids.
         let prompt = tokenizer.encode(request.text, addSpecial: true, parseSpecial: false)
         var record = RequestRecord(workClass: request.workClass, sent: clock.now(), promptTokens: prompt.count,
