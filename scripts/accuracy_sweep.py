@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Check `conserve logprobs` against the exact float64 forward pass on prompts of your own,
-the way shared/fixtures/README.md checks the fixture cases: follow the exact greedy path
+the way Tests/Fixtures/README.md checks the fixture cases: follow the exact greedy path
 for --steps tokens (teacher forcing), and at each of those steps compare the exact top-10
 log-probabilities with the engine's.
 
@@ -11,7 +11,7 @@ import argparse, json, os, subprocess, sys
 import numpy as np
 
 here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(here, '..', '..', 'shared', 'tools'))
+sys.path.insert(0, here)
 import exact_reference as ref  # noqa: E402
 
 ap = argparse.ArgumentParser()

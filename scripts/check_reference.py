@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compare `conserve logprobs` with the exact float64 reference in shared/fixtures.
+"""Compare `conserve logprobs` with the exact float64 reference in Tests/Fixtures.
 
 For every generate case of smollm2-reference.json, feeds prompt_ids + exact.greedy_ids to
 `conserve logprobs --top 10` and reports, per case, the largest difference between the
@@ -13,7 +13,7 @@ import argparse, json, os, subprocess, sys
 here = os.path.dirname(os.path.abspath(__file__))
 ap = argparse.ArgumentParser()
 ap.add_argument('--conserve', default=os.path.join(here, '..', '.build', 'release', 'conserve'))
-ap.add_argument('--fixture', default=os.path.join(here, '..', '..', 'shared', 'fixtures', 'smollm2-reference.json'))
+ap.add_argument('--fixture', default=os.path.join(here, '..', 'Tests', 'Fixtures', 'smollm2-reference.json'))
 ap.add_argument('--top', type=int, default=50)
 args = ap.parse_args()
 

@@ -19,7 +19,7 @@ public struct WorkloadDataError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Readers for the traces in `../shared/data/traces` (see the README there for their schemas).
+/// Readers for the traces in the repository's `data/traces` (see `data/README.md` for their schemas).
 public enum TraceFile {
     /// Azure LLM inference trace 2023 (`TIMESTAMP,ContextTokens,GeneratedTokens`), conversation or code.
     public static func azure(path: String) throws -> [TraceRow] {

@@ -73,7 +73,7 @@ struct BenchServeCommand: AsyncParsableCommand {
     @Option(help: "Seed of arrivals, lengths and prompts (the same for every run).")
     var seed: UInt64 = 0
 
-    @Option(help: "The shared data directory (traces, datasets); default: ../shared/data next to the repository, or $CONSERVE_DATA.")
+    @Option(help: "The data directory (traces, datasets); default: $CONSERVE_DATA, else the repository's data/.")
     var data: String?
 
     @Flag(help: "A representative two-minute version: 25 seconds per run.")
@@ -286,16 +286,26 @@ struct BenchServeCommand: AsyncParsableCommand {
     func fmt(_ x: Double) -> String { String(format: x >= 100 ? "%.0f" : "%.3g", x) }
 }
 
-/// Finds the shared data directory: the flag, `$CONSERVE_DATA`, or `../shared/data` beside
-/// the repository this binary was built from.
+/// Finds the benchmark data (traces, datasets): the flag, else `$CONSERVE_DATA`, else the
+/// repository's own `data/` (beside the sources this binary was built from, or under the current
+/// directory). A directory the user named must hold the data; it is never silently passed over.
 enum DataDirectory {
     static func locate(_ explicit: String?) throws -> String {
-        var candidates: [String] = []
-        if let explicit { candidates.append(explicit) }
-        if let environment = ProcessInfo.processInfo.environment["CONSERVE_DATA"] { candidates.append(environment) }
-        candidates.append(URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data").standardized.path)
-        candidates.append(FileManager.default.currentDirectoryPath + "/../shared/data")
-        for candidate in candidates where FileManager.default.fileExists(atPath: candidate + "/traces") { return candidate }
+        if let named = explicit ?? ProcessInfo.processInfo.environment["CONSERVE_DATA"] {
+            guard holdsData(named) else {
+                throw ValidationError("\(named) has no traces/ directory; pass --data (or $CONSERVE_DATA) a directory laid out as the repository's data/")
+            }
+            return named
+        }
+        let candidates = [
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../data").standardized.path,
+            FileManager.default.currentDirectoryPath + "/data",
+        ]
+        for candidate in candidates where holdsData(candidate) { return candidate }
         throw ValidationError("no data directory with traces/ found (tried \(candidates.joined(separator: ", "))); pass --data DIR")
+    }
+
+    private static func holdsData(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: path + "/traces")
     }
 }

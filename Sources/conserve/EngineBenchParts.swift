@@ -141,7 +141,7 @@ enum EngineBenchParts {
         return try EngineHandle(model: model, tokenizer: tokenizer, configuration: configuration, latencyModel: latencyModel)
     }
 
-    /// GSM8K questions as offline prompts (`../shared/data`), or generated text when the file is absent.
+    /// GSM8K questions as offline prompts (the repository's `data/`), or generated text when the file is absent.
     static func offlinePrompts(_ count: Int, tokenizer: Tokenizer) -> [[Int32]] {
         let path = ((try? DataDirectory.locate(nil)) ?? "") + "/offline/gsm8k_test.jsonl"
         var questions: [String] = []

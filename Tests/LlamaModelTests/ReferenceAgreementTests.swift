@@ -3,7 +3,7 @@ import Testing
 import LlamaModel
 
 /// The forward pass against the exact float64 computation on the default model
-/// (`shared/fixtures/README.md`, "The agreement that counts").
+/// (`Tests/Fixtures/README.md`, "The agreement that counts").
 @Suite struct ReferenceAgreementTests {
     @Test func teacherForcedAlongTheExactGreedyPath() throws {
         let model = try TestSupport.model.get()

@@ -2,10 +2,10 @@ import Foundation
 import LlamaModel
 import ModelFiles
 
-/// The shared fixtures (`<repo>/../shared/fixtures`) and the default model, fetched on first use.
+/// The reference fixtures (`Tests/Fixtures`) and the default model, fetched on first use.
 enum TestSupport {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let fixturesDirectory = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+    static let fixturesDirectory = repositoryRoot.appendingPathComponent("Tests/Fixtures")
 
     static func defaultModelPath() throws -> String {
         try ModelStore.ensureDefaultModel { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }

@@ -7,12 +7,11 @@ import Testing
 
 /// Reference data for the chat-template tests: `Fixtures/chat_template_fixtures.json` (made by
 /// `Fixtures/make_chat_fixtures.py` with Python's jinja2 set up as transformers sets it up) and the
-/// shared `smollm2-reference.json`.
+/// model's reference fixture `Tests/Fixtures/smollm2-reference.json`.
 private enum ChatFixtures {
     static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let fixtureURL = testsDirectory.appendingPathComponent("Fixtures/chat_template_fixtures.json")
-    static let sharedFixtures = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+    static let referenceFixtures = testsDirectory.deletingLastPathComponent().appendingPathComponent("Fixtures")
 
     static func load(_ url: URL) throws -> JinjaValue {
         JinjaValue(try JSONValue(parsing: String(decoding: try Data(contentsOf: url), as: UTF8.self)))
@@ -25,7 +24,7 @@ private enum ChatFixtures {
         return calendar.date(from: DateComponents(year: 2024, month: 9, day: 5, hour: 12))!
     }()
 
-    /// SmolLM2-135M-Instruct's `tokenizer.chat_template`, read from the GGUF the shared fixtures were made with.
+    /// SmolLM2-135M-Instruct's `tokenizer.chat_template`, read from the GGUF the reference fixtures were made with.
     static let smolLM2Template =
         "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
 }
@@ -72,7 +71,7 @@ private extension JinjaValue {
 struct ChatTemplateReferenceTests {
     @Test("SmolLM2 template renders the smollm2-reference.json chat_template cases byte for byte")
     func smolLM2Reference() throws {
-        let reference = try ChatFixtures.load(ChatFixtures.sharedFixtures.appendingPathComponent("smollm2-reference.json"))
+        let reference = try ChatFixtures.load(ChatFixtures.referenceFixtures.appendingPathComponent("smollm2-reference.json"))
         let cases = reference["chat_template"].arrayValue
         #expect(cases.count >= 3)
         let template = try ChatTemplate(source: ChatFixtures.smolLM2Template)

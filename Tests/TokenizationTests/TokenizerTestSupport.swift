@@ -4,16 +4,14 @@ import ModelFiles
 import Testing
 @testable import Tokenization
 
-/// Locations of the shared reference fixtures and the default model.
+/// Locations of the reference fixtures and the default model.
 enum TestSupport {
-    /// `<repo>/../shared/fixtures`, found from this file's path.
+    /// `Tests/Fixtures`, found from this file's path.
     static var fixturesDirectory: URL {
         URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent() // TokenizationTests
             .deletingLastPathComponent() // Tests
-            .deletingLastPathComponent() // repo
-            .deletingLastPathComponent()
-            .appendingPathComponent("shared/fixtures")
+            .appendingPathComponent("Fixtures")
     }
 
     /// Tests/TokenizationFixtures/tokenizer-crosscheck.json: expectations computed by Hugging

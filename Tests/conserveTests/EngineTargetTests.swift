@@ -33,7 +33,9 @@ import Workloads
         // Offline jobs too long to finish in the window: they are cut at its end.
         let offline = WorkloadRequest(workClass: .offline, text: offlinePrompt.text, promptTokens: offlinePrompt.tokens,
                                       maxTokens: 600, ignoreEOS: true)
-        let plan = LoadPlan(online: online, offline: [offline], offlineConcurrency: 2, duration: 1.5)
+        // A window long enough for offline tokens after the online ones even on a busy machine,
+        // where a debug-build step can take a few hundred milliseconds.
+        let plan = LoadPlan(online: online, offline: [offline], offlineConcurrency: 2, duration: 4)
         let records = await LoadGenerator.run(plan, target: EngineTarget(engine: engine, tokenizer: tokenizer))
 
         let onlineRecords = records.filter { $0.workClass == .online }
