@@ -159,7 +159,10 @@ struct SimulationRun {
             let index = nextOffline % workload.offline.count
             nextOffline += 1
             // Prompts depend on the job, not the pass, so a job taken again hits the prefix cache as on the engine.
-            if submit(workload.offline[index], arrival: now, contentSeed: UInt64(index) | 1 << 63) { offlineInFlight += 1 }
+            // A rejected job is not retried at once (the load generator waits 100 ms), or a
+            // corpus the engine rejects would spin here forever.
+            guard submit(workload.offline[index], arrival: now, contentSeed: UInt64(index) | 1 << 63) else { break }
+            offlineInFlight += 1
         }
     }
 

@@ -45,6 +45,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "`conserve`: share of the TPOT objective kept back as a margin.")
     var tpotMargin = 0.15
 
+    @Flag(help: "Add offline jobs with the lengths of Vidur's arXiv-summarization trace (long documents), interleaved with --offline's.")
+    var offlineArxiv = false
+
     @OptionGroup var workload: ServeWorkloadOptions
 
     static let ablations = ["conserve-budget", "conserve-layer"]
@@ -81,7 +84,14 @@ struct SimulateCommand: ParsableCommand {
             sloTtftMs: sloTtftMs, sloTpotMs: sloTpotMs,
             extraSettings: ["cost_model": cost.name, "prediction_error": fmt(predictionError), "step_noise": fmt(stepNoise),
                             "kv_blocks": "\(Int(cost.kvBlocks.value))", "max_num_batched_tokens": "\(budget)"])
-        let simulated = SimulatedWorkload(built.load, objective: built.objective)
+        var simulated = SimulatedWorkload(built.load, objective: built.objective)
+        var settings = built.settings
+        if offlineArxiv {
+            let arxiv = try OfflineLengthTrace.arxiv(dataDirectory: DataDirectory.locate(workload.data), seed: workload.seed, context: context)
+            simulated.offline = OfflineLengthTrace.interleave(simulated.offline, arxiv)
+            settings["offline"] = [settings["offline"], "arxiv (lengths)"].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: ",")
+            settings["offline_jobs"] = "\(simulated.offline.count)"
+        }
 
         var runs: [RunResult] = []
         for name in try runNames() {
@@ -99,10 +109,12 @@ struct SimulateCommand: ParsableCommand {
             if name == "online-only" { runWorkload.offline = [] }
             let started = ContinuousClock.now
             let result = simulator.run(runWorkload)
+            let failed = result.records.filter { $0.error != nil }
+            if let first = failed.first { Console.status("[\(name)] \(failed.count) failed requests; first: \(first.error!)") }
             Console.status("[\(name)] \(result.steps) steps, \(fmt(result.endTime)) virtual s in \(fmt((ContinuousClock.now - started).inSeconds)) s")
             runs.append(RunResult(label: name, simulation: result, duration: runWorkload.duration, objective: built.objective))
         }
-        try workload.emit(ServeReport(workload: built.settings, objective: built.objective, runs: runs))
+        try workload.emit(ServeReport(workload: settings, objective: built.objective, runs: runs))
     }
 }
 
