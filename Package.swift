@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles"]),
         .testTarget(name: "conserveTests", dependencies: [
-            "conserve", "Workloads", "Engine", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles",
+            "conserve", "Workloads", "Engine", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles", "Simulation",
         ]),
         .testTarget(name: "APIServerTests", dependencies: [
             "APIServer", "Engine", "OpenAIAPI", "LlamaModel", "Tokenization", "Jobs", "ModelFiles",
