@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "Tokenization", dependencies: ["GGUF", "Jinja", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "LlamaModel", dependencies: ["Kernels", "GGUF"], swiftSettings: hotLoopSettings),
         .target(name: "Scheduling", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
+        .target(name: "Simulation", dependencies: ["Scheduling"], resources: [.copy("CostModels")]),
         .target(name: "Engine", dependencies: ["Scheduling", "LlamaModel", "Tokenization", "Kernels", "GGUF", "Units"]),
         .target(name: "Jobs", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "OpenAIAPI"),
@@ -69,7 +70,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                "Jobs", "Workloads",
+                "Jobs", "Workloads", "Simulation",
             ]
         ),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CKernels"]),
@@ -81,12 +82,13 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "Kernels", "GGUF", "Tokenization", "ModelFiles"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Scheduling"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Scheduling", "LlamaModel", "Tokenization", "ModelFiles"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs"]),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles"]),
         .testTarget(name: "conserveTests", dependencies: [
-            "conserve", "Workloads", "Engine", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles",
+            "conserve", "Workloads", "Engine", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles", "Simulation",
         ]),
         .testTarget(name: "APIServerTests", dependencies: [
             "APIServer", "Engine", "OpenAIAPI", "LlamaModel", "Tokenization", "Jobs", "ModelFiles",

@@ -28,74 +28,13 @@ struct BenchServeCommand: AsyncParsableCommand {
     @Option(help: "Model name sent to HTTP servers.")
     var servedModelName = "default"
 
-    @Option(help: "Online trace: conv, code (Azure 2023) or mooncake.")
-    var trace: TraceName = .conv
-
-    @Option(help: "Online arrivals: the trace's own times, or gamma arrivals at the same rate with --burstiness as their coefficient of variation (1 = Poisson).")
-    var burstiness: Double?
-
-    @Option(help: "Where the window starts in the trace, in seconds.")
-    var traceStart = 0.0
-
-    @Option(help: "Seconds of online arrivals per run.")
-    var duration = 300.0
-
-    @Option(help: "Online load: the share of the engine's time online work takes, from the latency model (default 0.4).")
-    var onlineLoad: Double?
-
-    @Option(help: "Multiply the trace's request rate by this instead of setting --online-load.")
-    var rateScale: Double?
-
-    @Option(help: "Multiply the trace's prompt and output lengths by this.")
-    var lengthScale = 0.25
-
-    @Option(help: "Clip online prompts to this many tokens.")
-    var maxPromptTokens = 1024
-
-    @Option(help: "Clip online outputs to this many tokens.")
-    var maxOutputTokens = 256
-
-    @Option(help: "Comma-separated offline work: gsm8k, aclsum (empty for none).")
-    var offline = "gsm8k,aclsum"
-
-    @Option(help: "Offline jobs in flight at once (a backlog the server always has in hand).")
-    var offlineConcurrency = 16
-
     @Option(help: "Offline jobs in flight at once against plain OpenAI servers (llama.cpp's runs one request at a time, so more would only queue ahead of online requests).")
     var peerOfflineConcurrency = 1
 
-    @Option(help: "Offline jobs arrive in batches of this size every --offline-batch-interval seconds instead of all at the start.")
-    var offlineBatchSize: Int?
-
-    @Option(help: "Seconds between offline batches.")
-    var offlineBatchInterval = 30.0
-
-    @Option(help: "Seed of arrivals, lengths and prompts (the same for every run).")
-    var seed: UInt64 = 0
-
-    @Option(help: "The data directory (traces, datasets); default: $CONSERVE_DATA, else the repository's data/.")
-    var data: String?
-
-    @Flag(help: "A representative two-minute version: 25 seconds per run.")
-    var quick = false
-
-    @Flag(help: "Print every figure as one JSON document on standard output.")
-    var json = false
-
-    @Option(help: "Write SVG charts (TTFT and TPOT distributions, load timeline) into this directory.")
-    var plot: String?
-
-    enum TraceName: String, ExpressibleByArgument, CaseIterable { case conv, code, mooncake }
+    @OptionGroup var workload: ServeWorkloadOptions
 
     func validate() throws {
-        guard duration > 0 else { throw ValidationError("--duration must be positive") }
-        guard lengthScale > 0 else { throw ValidationError("--length-scale must be positive") }
-        if let onlineLoad, onlineLoad <= 0 { throw ValidationError("--online-load must be positive") }
-        if let burstiness, burstiness <= 0 { throw ValidationError("--burstiness must be positive") }
-        if onlineLoad != nil && rateScale != nil { throw ValidationError("give --online-load or --rate-scale, not both") }
-        guard offlineConcurrency >= 0 else { throw ValidationError("--offline-concurrency must be at least 0") }
         _ = try runNames()
-        _ = try offlineKinds()
         _ = try peers()
     }
 
@@ -105,13 +44,6 @@ struct BenchServeCommand: AsyncParsableCommand {
             throw ValidationError("unknown policy '\(name)' in --policies (online-only, \(SchedulingPolicy.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         return names
-    }
-
-    func offlineKinds() throws -> [OfflineCorpus.Kind] {
-        try offline.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
-            guard let kind = OfflineCorpus.Kind(rawValue: $0) else { throw ValidationError("unknown offline work '\($0)' (gsm8k, aclsum)") }
-            return kind
-        }
     }
 
     func peers() throws -> [(name: String, url: String, flavor: HTTPTarget.Flavor)] {
@@ -125,8 +57,6 @@ struct BenchServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let duration = quick ? 25 : duration
-        let dataDirectory = try DataDirectory.locate(data)
         let path = try modelOptions.resolvedPath()
         let model = try LoadedModel(path: path)
         let tokenizer = try Tokenizer(gguf: model.file)
@@ -135,54 +65,13 @@ struct BenchServeCommand: AsyncParsableCommand {
         let capacity = EngineCapacity(predictor: predictor, budget: engineConfiguration.maxNumBatchedTokens)
 
         // The workload, built once and replayed identically by every run.
-        let rows: [TraceRow] = switch trace {
-        case .conv: try TraceFile.azure(path: dataDirectory + "/traces/azure_conv_2023.csv")
-        case .code: try TraceFile.azure(path: dataDirectory + "/traces/azure_code_2023.csv")
-        case .mooncake: try TraceFile.mooncake(path: dataDirectory + "/traces/mooncake_conversation_trace.jsonl")
-        }
         let context = min(engineConfiguration.maxModelLength ?? model.config.contextLength, model.config.contextLength)
-        var spec = OnlineWorkloadSpec(rows: rows, duration: duration, maxPromptTokens: min(maxPromptTokens, context / 2),
-                                      maxOutputTokens: min(maxOutputTokens, context / 2))
-        spec.arrivalCV = burstiness
-        spec.traceStart = traceStart
-        spec.onlineLoad = rateScale == nil ? (onlineLoad ?? 0.4) : nil
-        spec.rateScale = rateScale ?? 1
-        spec.lengthScale = lengthScale
-        spec.seed = seed
-        let plan = try OnlineWorkload.plan(spec, work: capacity.workSeconds)
-        let prompts = try PromptPool(shareGPT: dataDirectory + "/online/sharegpt_first_turns.jsonl", tokenizer: tokenizer, seed: seed)
-        let sortedPrompts = plan.arrivals.map(\.promptTokens).sorted()
-        let p90Prompt = sortedPrompts.isEmpty ? 1 : sortedPrompts[min(sortedPrompts.count - 1, sortedPrompts.count * 9 / 10)]
-        let profileObjective = capacity.defaultObjective(promptTokens: p90Prompt, context: Int(plan.meanTokens))
-        let objective = ServiceLevelObjective(ttft: engineOptions.sloTtftMs.map { $0 / 1000 } ?? profileObjective.ttft,
-                                              tpot: engineOptions.sloTpotMs.map { $0 / 1000 } ?? profileObjective.tpot)
+        let built = try workload.build(
+            capacity: capacity, tokenizer: tokenizer, context: context, sloTtftMs: engineOptions.sloTtftMs,
+            sloTpotMs: engineOptions.sloTpotMs,
+            extraSettings: ["threads": "\(modelOptions.threads)", "model": URL(fileURLWithPath: path).lastPathComponent])
+        let (load, objective) = (built.load, built.objective)
         engineConfiguration.defaultObjective = objective
-        let online = plan.arrivals.map { arrival in
-            let prompt = prompts.prompt(tokens: arrival.promptTokens)
-            return TimedRequest(arrival: arrival.time, request: WorkloadRequest(
-                workClass: .online, text: prompt.text, promptTokens: prompt.tokens, maxTokens: arrival.outputTokens,
-                ignoreEOS: true, objective: objective))
-        }
-        let kinds = try offlineKinds()
-        let offlineJobs = kinds.isEmpty ? [] : try OfflineCorpus.jobs(dataDirectory: dataDirectory, kinds: kinds, seed: seed, count: prompts)
-            .filter { $0.promptTokens + $0.maxTokens <= context }
-        var load = LoadPlan(online: online, offline: offlineJobs, offlineConcurrency: offlineConcurrency, duration: duration)
-        if let offlineBatchSize { load.offlineBatches = (offlineBatchSize, offlineBatchInterval) }
-
-        let settings: [String: String] = [
-            "trace": trace.rawValue, "arrivals": burstiness.map { "gamma, CV \($0)" } ?? "trace",
-            "trace_start_s": fmt(traceStart), "duration_s": fmt(duration),
-            "online_load_target": spec.onlineLoad.map(fmt) ?? "–", "online_load_offered": fmt(plan.offeredLoad),
-            "online_rate_rps": fmt(plan.rate), "trace_rate_rps": fmt(plan.traceRate), "online_requests": "\(online.count)",
-            "online_work_s_per_request": fmt(plan.meanWork), "length_scale": fmt(lengthScale),
-            "max_prompt_tokens": "\(spec.maxPromptTokens)", "max_output_tokens": "\(spec.maxOutputTokens)",
-            "offline": kinds.map(\.rawValue).joined(separator: ","), "offline_jobs": "\(offlineJobs.count)",
-            "offline_concurrency": "\(offlineConcurrency)",
-            "offline_arrival": offlineBatchSize.map { "batches of \($0) every \(fmt(offlineBatchInterval)) s" } ?? "backlog",
-            "slo_ttft_ms": fmt(objective.ttft * 1000), "slo_tpot_ms": fmt(objective.tpot * 1000),
-            "threads": "\(modelOptions.threads)", "seed": "\(seed)", "model": URL(fileURLWithPath: path).lastPathComponent,
-        ]
-        Console.status("workload: \(online.count) online requests over \(fmt(duration)) s (\(fmt(plan.rate)) req/s, offered load \(fmt(plan.offeredLoad)), \(fmt(plan.meanWork)) engine-s per request), \(offlineJobs.count) offline jobs, \(offlineConcurrency) in flight; objectives TTFT \(fmt(objective.ttft * 1000)) ms, TPOT \(fmt(objective.tpot * 1000)) ms")
 
         var runs: [RunResult] = []
         for name in try runNames() {
@@ -196,7 +85,7 @@ struct BenchServeCommand: AsyncParsableCommand {
         }
         let peers = try peers()
         if !peers.isEmpty {
-            let client = HTTPTarget.makeClient(connections: online.count + offlineConcurrency + 16)
+            let client = HTTPTarget.makeClient(connections: load.online.count + load.offlineConcurrency + 16)
             for peer in peers {
                 let target = HTTPTarget(url: peer.url, flavor: peer.flavor, model: servedModelName,
                                         endOfGenerationIDs: tokenizer.endOfGenerationIDs, client: client)
@@ -207,16 +96,7 @@ struct BenchServeCommand: AsyncParsableCommand {
             try await client.shutdown()
         }
 
-        let report = ServeReport(workload: settings, objective: objective, runs: runs)
-        if let plot {
-            for file in try report.writePlots(to: plot) { Console.status("wrote \(file)") }
-        }
-        if json {
-            Console.status(report.table())
-            Console.write(String(decoding: try report.json(), as: UTF8.self) + "\n")
-        } else {
-            Console.write(report.table() + "\n")
-        }
+        try workload.emit(ServeReport(workload: built.settings, objective: objective, runs: runs))
     }
 
     /// One policy in process, with the engine's own counters and KV usage sampled alongside.
@@ -283,7 +163,6 @@ struct BenchServeCommand: AsyncParsableCommand {
         do { for try await _ in stream {} } catch {}
     }
 
-    func fmt(_ x: Double) -> String { String(format: x >= 100 ? "%.0f" : "%.3g", x) }
 }
 
 /// Finds the benchmark data (traces, datasets): the flag, else `$CONSERVE_DATA`, else the

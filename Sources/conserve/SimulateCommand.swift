@@ -1,0 +1,134 @@
+import ArgumentParser
+import Engine
+import Foundation
+import LlamaModel
+import Scheduling
+import Simulation
+import Tokenization
+import Workloads
+
+/// `conserve simulate`: the workload of `bench serve`, run by the real `Scheduling` code
+/// against a simulated executor whose step times come from a cost model (this machine's
+/// profile, or an H100 model), on a virtual clock. Same figures, same JSON and charts.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Simulate bench serve's workload on a cost model (cpu, h100-llama-3.1-8b, 4xh100-llama-3.1-70b or a JSON file)."
+    )
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "Cost model: a shipped name (cpu, h100-llama-3.1-8b, 4xh100-llama-3.1-70b) or a JSON file. cpu takes this machine's stored latency profile (measured if missing).")
+    var costModel = "cpu"
+
+    @Option(help: "Comma-separated runs: online-only, fcfs, priority, conserve, ecoserve, and the ablation conserve-budget (no layer preemption, no checkpoints) and conserve-layer (no checkpoints).")
+    var policies = "online-only,fcfs,priority,conserve"
+
+    @Option(help: "Tokens per step at most (default: the cost model's).")
+    var maxNumBatchedTokens: Int?
+
+    @Option(help: "Requests in a step at most (default: the cost model's).")
+    var maxNumSeqs: Int?
+
+    @Option(help: "Time-to-first-token objective in milliseconds (default: derived from the cost model, as bench serve derives it from the profile).")
+    var sloTtftMs: Double?
+
+    @Option(help: "Time-per-output-token objective in milliseconds (default: derived from the cost model).")
+    var sloTpotMs: Double?
+
+    @Option(help: "Relative error of the scheduler's latency model against the true cost (-0.2: it predicts steps 20% shorter than they take).")
+    var predictionError = 0.0
+
+    @Option(help: "Standard deviation of seeded random noise on each step's true time (0.05 = 5%).")
+    var stepNoise = 0.0
+
+    @Option(help: "`conserve`: share of the TPOT objective kept back as a margin.")
+    var tpotMargin = 0.15
+
+    @Flag(help: "Add offline jobs with the lengths of Vidur's arXiv-summarization trace (long documents), interleaved with --offline's.")
+    var offlineArxiv = false
+
+    @OptionGroup var workload: ServeWorkloadOptions
+
+    static let ablations = ["conserve-budget", "conserve-layer"]
+
+    func validate() throws {
+        guard predictionError > -1 else { throw ValidationError("--prediction-error must be above -1") }
+        guard stepNoise >= 0 else { throw ValidationError("--step-noise must not be negative") }
+        _ = try runNames()
+    }
+
+    func runNames() throws -> [String] {
+        let names = policies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for name in names where name != "online-only" && !Self.ablations.contains(name) && SchedulingPolicy(rawValue: name) == nil {
+            throw ValidationError("unknown run '\(name)' in --policies (online-only, \((SchedulingPolicy.allCases.map(\.rawValue) + Self.ablations).joined(separator: ", ")))")
+        }
+        return names
+    }
+
+    func run() throws {
+        let path = try modelOptions.resolvedPath()
+        let model = try LoadedModel(path: path)
+        let tokenizer = try Tokenizer(gguf: model.file)
+        var cost: CostModel
+        do { cost = try CostModel.load(costModel) } catch { throw ValidationError(error.description) }
+        if cost.name == "cpu" {
+            let profile = try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: modelOptions.threads,
+                                                                log: Console.status, store: .standard)
+            cost = cost.replacingCoefficients(with: profile, source: "this machine's stored latency profile")
+        }
+        let budget = maxNumBatchedTokens ?? Int(cost.maxNumBatchedTokens.value)
+        let context = Int(cost.maxModelLength.value)
+        let built = try workload.build(
+            capacity: EngineCapacity(predictor: cost, budget: budget), tokenizer: tokenizer, context: context,
+            sloTtftMs: sloTtftMs, sloTpotMs: sloTpotMs,
+            extraSettings: ["cost_model": cost.name, "prediction_error": fmt(predictionError), "step_noise": fmt(stepNoise),
+                            "kv_blocks": "\(Int(cost.kvBlocks.value))", "max_num_batched_tokens": "\(budget)"])
+        var simulated = SimulatedWorkload(built.load, objective: built.objective)
+        var settings = built.settings
+        if offlineArxiv {
+            let arxiv = try OfflineLengthTrace.arxiv(dataDirectory: DataDirectory.locate(workload.data), seed: workload.seed, context: context)
+            simulated.offline = OfflineLengthTrace.interleave(simulated.offline, arxiv)
+            settings["offline"] = [settings["offline"], "arxiv (lengths)"].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: ",")
+            settings["offline_jobs"] = "\(simulated.offline.count)"
+        }
+
+        var runs: [RunResult] = []
+        for name in try runNames() {
+            let policy: SchedulingPolicy = SchedulingPolicy(rawValue: name) ?? .conserve
+            let configuration = SchedulerConfiguration(
+                policy: policy, blockCount: Int(cost.kvBlocks.value), blockSize: Int(cost.blockSize.value),
+                checkpointSlots: Self.ablations.contains(name) ? 0 : cost.checkpointSlots, maxNumBatchedTokens: budget,
+                maxNumSequences: maxNumSeqs ?? Int(cost.maxNumSequences.value), maxModelLength: context,
+                latencyModel: MispredictingModel(base: cost, bias: predictionError), tpotMargin: tpotMargin)
+            var simulator = Simulator(configuration: configuration, costModel: cost)
+            simulator.layerPreemption = name != "conserve-budget"
+            simulator.stepNoise = stepNoise
+            simulator.seed = workload.seed
+            var runWorkload = simulated
+            if name == "online-only" { runWorkload.offline = [] }
+            let started = ContinuousClock.now
+            let result = simulator.run(runWorkload)
+            let failed = result.records.filter { $0.error != nil }
+            if let first = failed.first { Console.status("[\(name)] \(failed.count) failed requests; first: \(first.error!)") }
+            Console.status("[\(name)] \(result.steps) steps, \(fmt(result.endTime)) virtual s in \(fmt((ContinuousClock.now - started).inSeconds)) s")
+            runs.append(RunResult(label: name, simulation: result, duration: runWorkload.duration, objective: built.objective))
+        }
+        try workload.emit(ServeReport(workload: settings, objective: built.objective, runs: runs))
+    }
+}
+
+extension SimulatedWorkload {
+    /// The simulator's view of a `LoadPlan`: lengths and times only.
+    init(_ load: LoadPlan, objective: ServiceLevelObjective) {
+        self.init(
+            online: load.online.map {
+                SimulatedRequest(arrival: $0.arrival, promptTokens: $0.request.promptTokens, outputTokens: $0.request.maxTokens,
+                                 objective: $0.request.objective ?? objective)
+            },
+            offline: load.offline.map { SimulatedRequest(promptTokens: $0.promptTokens, outputTokens: $0.maxTokens) },
+            offlineConcurrency: load.offlineConcurrency, duration: load.duration)
+        offlineBatches = load.offlineBatches
+        drainTimeout = load.drainTimeout
+    }
+}
