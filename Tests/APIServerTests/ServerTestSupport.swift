@@ -30,7 +30,7 @@ enum ServerTestSupport {
                                  modelName: "smollm2", maxQueuedOnline: 64)
     }
 
-    static func server(apiKey: String? = nil, maxBodySize: Int = 1 << 20, store: JobStore? = nil) throws -> OpenAIServer {
+    static func server(apiKey: String? = nil, maxBodySize: Int = 1 << 20, store: SQLiteJobStore? = nil) throws -> OpenAIServer {
         var configuration = ServerConfiguration(modelName: "smollm2")
         configuration.apiKey = apiKey
         configuration.maxBodySize = maxBodySize
