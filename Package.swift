@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -41,7 +42,11 @@ let package = Package(
         .target(name: "Scheduling", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "Simulation", dependencies: ["Scheduling"], resources: [.copy("CostModels")]),
         .target(name: "Engine", dependencies: ["Scheduling", "LlamaModel", "Tokenization", "Kernels", "GGUF", "Units"]),
-        .target(name: "Jobs", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Jobs", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "OpenAIAPI"),
         .target(name: "APIServer", dependencies: [
             "Engine", "OpenAIAPI", "Jobs", "Scheduling", "LlamaModel", "Tokenization",
@@ -84,7 +89,7 @@ let package = Package(
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Scheduling"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Scheduling", "LlamaModel", "Tokenization", "ModelFiles"]),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles"]),
         .testTarget(name: "conserveTests", dependencies: [

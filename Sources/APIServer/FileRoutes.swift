@@ -6,7 +6,7 @@ import OpenAIAPI
 
 /// `/v1/files`: upload (multipart, `purpose=batch`), list, retrieve, content, delete.
 struct FileRoutes: Sendable {
-    let jobs: AsyncJobStore
+    let jobs: any JobStore
     let configuration: ServerConfiguration
 
     /// The form of an upload: the purpose field and the file part.
@@ -22,7 +22,7 @@ struct FileRoutes: Sendable {
             let upload = try Self.decodeUpload(body, contentType: request.headers[.contentType])
             let purpose = try FilePurpose.forUpload(upload.purpose)
             let (filename, content) = (Self.filename(in: body) ?? "upload.jsonl", upload.file)
-            let file = try await jobs.write { try $0.createFile(filename: filename, purpose: purpose.rawValue, content: content) }
+            let file = try await jobs.createFile(filename: filename, purpose: purpose.rawValue, content: content)
             return HTTPResponses.json(FileObject(file))
         }
         group.get { request, _ in
@@ -30,23 +30,23 @@ struct FileRoutes: Sendable {
             let limit = query["limit"].flatMap { Int(String($0)) } ?? 10_000
             let order = query["order"].flatMap { ListOrder(rawValue: String($0)) } ?? .descending
             let purpose = query["purpose"].map(String.init), after = query["after"].map(String.init)
-            let files = try await jobs.read { try $0.files(purpose: purpose, limit: limit + 1, after: after, order: order) }
+            let files = try await jobs.files(purpose: purpose, limit: limit + 1, after: after, order: order)
             return HTTPResponses.json(FileList(data: files.prefix(limit).map(FileObject.init), hasMore: files.count > limit))
         }
         group.get(":id") { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard let file = try await jobs.read({ try $0.file(id: id) }) else { throw JobStoreError.fileNotFound(id: id) }
+            guard let file = try await jobs.file(id: id) else { throw JobStoreError.fileNotFound(id: id) }
             return HTTPResponses.json(FileObject(file))
         }
         group.get(":id/content") { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard let content = try await jobs.read({ try $0.fileContent(id: id) }) else { throw JobStoreError.fileNotFound(id: id) }
+            guard let content = try await jobs.fileContent(id: id) else { throw JobStoreError.fileNotFound(id: id) }
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"],
                             body: .init(byteBuffer: ByteBuffer(bytes: content)))
         }
         group.delete(":id") { _, context in
             let id = context.parameters.get("id") ?? ""
-            guard try await jobs.write({ try $0.deleteFile(id: id) }) else { throw JobStoreError.fileNotFound(id: id) }
+            guard try await jobs.deleteFile(id: id) else { throw JobStoreError.fileNotFound(id: id) }
             return HTTPResponses.json(DeletedFile(id: id))
         }
     }

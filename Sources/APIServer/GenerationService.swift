@@ -23,7 +23,7 @@ public final class GenerationService: Sendable {
     /// ends in a 503 that says so.
     private let stopping = Atomic<Bool>(false)
 
-    public let metrics = ServerMetrics()
+    public let metrics: ServerMetrics
     let logger: Logger
 
     public init(engine: EngineHandle, prompts: PromptEncoder, modelName: String, maxQueuedOnline: Int,
@@ -31,6 +31,7 @@ public final class GenerationService: Sendable {
         self.engine = engine
         self.prompts = prompts
         self.modelName = modelName
+        metrics = ServerMetrics(modelName: modelName)
         self.maxQueuedOnline = maxQueuedOnline
         self.logger = logger
     }
@@ -69,15 +70,23 @@ public final class GenerationService: Sendable {
         return AsyncThrowingStream { continuation in
             let task = Task { [self] in
                 var firstToken: Double?
+                var lastToken: Double?
+                var queue: Double?
                 var usage: Usage?
                 var outcome = "cancelled"
                 var failure: (any Error)?
                 do {
                     for try await event in stream {
+                        let elapsed = (clock.now - start).inSeconds
                         if firstToken == nil {
-                            firstToken = (clock.now - start).inSeconds
+                            firstToken = elapsed
                             release?.release()
                         }
+                        if event.token != nil {
+                            if let lastToken { metrics.vllm.recordInterTokenLatency(elapsed - lastToken) }
+                            lastToken = elapsed
+                        }
+                        queue = event.queueSeconds ?? queue
                         usage = event.usage ?? usage
                         if let reason = event.finishReason { outcome = reason.rawValue }
                         continuation.yield(event)
@@ -93,7 +102,7 @@ public final class GenerationService: Sendable {
                 self.running.withLock { _ = $0.remove(id) }
                 release?.release()
                 let e2e = (clock.now - start).inSeconds
-                metrics.record(online: isOnline, objective: objective, ttft: firstToken, e2e: e2e, usage: usage)
+                metrics.record(online: isOnline, objective: objective, ttft: firstToken, e2e: e2e, queue: queue, usage: usage)
                 continuation.finish(throwing: failure)
                 logger.info("request \(id) \(isOnline ? "online" : "offline") \(outcome): \(promptTokens) prompt + \(usage?.completionTokens ?? 0) generated tokens, ttft \(firstToken.map { String(format: "%.3f", $0) } ?? "-") s, total \(String(format: "%.3f", e2e)) s")
             }

@@ -10,23 +10,32 @@ import NIOCore
 public struct OpenAIServer: Sendable {
     public let service: GenerationService
     public let configuration: ServerConfiguration
-    public let store: JobStore?
     public let worker: BatchWorker?
     /// The one path from a completion request to its answer, for routes and batch lines alike.
     let pipeline: CompletionPipeline
-    /// The store as routes and worker reach it: off the cooperative thread pool.
-    let jobs: AsyncJobStore?
+    /// Files and batches: SQLite (off the cooperative thread pool) or PostgreSQL.
+    let jobs: (any JobStore)?
 
     /// Without a store the Files and Batch routes are absent.
-    public init(service: GenerationService, configuration: ServerConfiguration, store: JobStore?, logger: Logger) {
+    public init(service: GenerationService, configuration: ServerConfiguration, jobs: (any JobStore)?, logger: Logger) {
         self.service = service
         self.configuration = configuration
-        self.store = store
         let pipeline = CompletionPipeline(service: service, modelName: configuration.modelName)
-        let jobs = store.map(AsyncJobStore.init)
         self.pipeline = pipeline
         self.jobs = jobs
-        worker = jobs.map { BatchWorker(jobs: $0, pipeline: pipeline, concurrency: configuration.batchConcurrency, logger: logger) }
+        // The engine admits offline work while nothing waits for room; so does the worker.
+        let hasIdleCapacity: @Sendable () -> Bool = { [engine = service.engine] in
+            let scheduler = engine.stats().scheduler
+            return scheduler.waitingOnline == 0 && scheduler.waitingOffline == 0
+        }
+        worker = jobs.map {
+            BatchWorker(jobs: $0, pipeline: pipeline, configuration: configuration, hasIdleCapacity: hasIdleCapacity, logger: logger)
+        }
+    }
+
+    /// A server over a SQLite store (one machine), or none.
+    public init(service: GenerationService, configuration: ServerConfiguration, store: SQLiteJobStore?, logger: Logger) {
+        self.init(service: service, configuration: configuration, jobs: store.map(AsyncJobStore.init), logger: logger)
     }
 
     /// One route group per endpoint family.

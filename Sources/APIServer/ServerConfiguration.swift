@@ -10,6 +10,12 @@ public struct ServerConfiguration: Sendable {
     public var maxQueuedOnline = 256
     /// Batch lines run at once at most.
     public var batchConcurrency = 64
+    /// How long a batch line's lease lasts without a heartbeat (the visibility timeout): a
+    /// replica that dies loses its lines to the others this long after its last heartbeat.
+    public var batchLeaseDuration: Duration = .seconds(30)
+    /// How often an idle worker looks for lines without being woken (a missed notification,
+    /// an expired lease).
+    public var batchPollInterval: Duration = .seconds(2)
     /// The name `/v1/models` lists and requests must use.
     public var modelName: String
 

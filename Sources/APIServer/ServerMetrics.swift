@@ -21,6 +21,8 @@ public final class ServerMetrics: Sendable {
     private let restoredTokens: CoreMetrics.Counter, recomputedTokens: CoreMetrics.Counter
     /// Engine totals already added to the counters above.
     private let reported = Mutex(Reported())
+    /// The same figures under vLLM's names, for routers and dashboards made for vLLM.
+    let vllm: VLLMMetrics
 
     struct PerClass: Sendable {
         let ttft: CoreMetrics.Timer, tpot: CoreMetrics.Timer, e2e: CoreMetrics.Timer
@@ -33,7 +35,8 @@ public final class ServerMetrics: Sendable {
         var restored = 0, recomputed = 0
     }
 
-    public init() {
+    public init(modelName: String) {
+        vllm = VLLMMetrics(registry: registry, modelName: modelName)
         var factory = PrometheusMetricsFactory(registry: registry)
         let latencyBuckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300].map { .milliseconds(Int($0 * 1000)) }
         factory.defaultDurationHistogramBuckets = latencyBuckets
@@ -64,7 +67,8 @@ public final class ServerMetrics: Sendable {
     }
 
     /// A finished request: its latencies, tokens and whether it met its objectives (online).
-    func record(online: Bool, objective: ServiceLevelObjective?, ttft: Double?, e2e: Double, usage: Usage?) {
+    func record(online: Bool, objective: ServiceLevelObjective?, ttft: Double?, e2e: Double, queue: Double?, usage: Usage?) {
+        vllm.recordRequest(ttft: ttft, e2e: e2e, queue: queue)
         let m = perClass[online ? 0 : 1]
         m.requests.increment()
         m.e2e.recordSeconds(e2e)
@@ -83,6 +87,7 @@ public final class ServerMetrics: Sendable {
     /// Reads the engine-wide figures and returns the Prometheus text.
     public func scrape(_ stats: EngineStats) -> String {
         let s = stats.scheduler
+        vllm.update(from: stats)
         waiting[0].record(s.waitingOnline)
         waiting[1].record(s.waitingOffline)
         running[0].record(s.runningOnline)

@@ -165,6 +165,7 @@ final class EngineLoop: @unchecked Sendable {
             continuation: arrival.continuation, detokenizer: IncrementalDetokenizer(tokenizer: tokenizer),
             stopMatcher: request.stopStrings.isEmpty ? nil : try? StopStringMatcher(stopStrings: request.stopStrings),
             prompt: request.prompt, promptLogprobs: request.promptLogprobs != nil, isOnline: arrival.serviceClass.isOnline)
+        outputs[request.id]?.arrival = arrival.arrival
     }
 
     private func cancel(_ id: RequestID) {
@@ -174,7 +175,12 @@ final class EngineLoop: @unchecked Sendable {
 
     private func step() {
         let plan = scheduler.schedule(now: now)
-        for new in plan.newRequests { outputs[new.id]?.cachedTokens = new.numCachedTokens }
+        for new in plan.newRequests {
+            outputs[new.id]?.cachedTokens = new.numCachedTokens
+            if outputs[new.id]?.queueSeconds == nil, let arrival = outputs[new.id]?.arrival {
+                outputs[new.id]?.queueSeconds = now - arrival
+            }
+        }
         guard plan.hasWork else {
             // Nothing fits right now (all work waits on blocks); wait for an arrival or a cancel.
             inboxLock.lock()

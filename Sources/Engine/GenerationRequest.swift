@@ -59,6 +59,9 @@ public struct TokenEvent: Sendable {
     /// request's first event (the one with its first token, or its only event when it
     /// generates nothing); empty on every other event.
     public var promptLogprobs: [PromptTokenLogprob] = []
+    /// Seconds from arrival until the request was first scheduled (vLLM's queue time); set on
+    /// the request's first event only.
+    public var queueSeconds: Double?
 }
 
 public struct Usage: Sendable, Equatable {

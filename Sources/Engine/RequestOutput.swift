@@ -12,6 +12,11 @@ struct RequestOutput {
     var completionTokens = 0
     /// Prompt tokens served from the prefix cache, read when it is first scheduled.
     var cachedTokens: Int?
+    /// When it arrived, on the scheduler's clock.
+    var arrival: Double?
+    /// Arrival to first scheduled, in seconds; sent on the first event only.
+    var queueSeconds: Double?
+    private var sentQueueSeconds = false
     /// Prompt log-probabilities received and not yet sent (they go out on the next event).
     private var pendingPromptLogprobs: [PromptTokenLogprob] = []
     /// Prompt tokens whose log-probability has been received: the high-water mark that keeps
@@ -67,8 +72,9 @@ struct RequestOutput {
                 text += stopMatcher!.finish()
             }
         }
-        let event = TokenEvent(token: token, text: text, logprob: logprob, finishReason: reason,
+        var event = TokenEvent(token: token, text: text, logprob: logprob, finishReason: reason,
                                usage: reason == nil ? nil : usage, promptLogprobs: takePromptLogprobs())
+        event.queueSeconds = takeQueueSeconds()
         return (event, stoppedByString)
     }
 
@@ -76,8 +82,16 @@ struct RequestOutput {
     mutating func finalEvent(_ reason: FinishReason) -> TokenEvent {
         var text = detokenizer.flush()
         if stopMatcher != nil { text = stopMatcher!.append(text).text + stopMatcher!.finish() }
-        return TokenEvent(token: nil, text: text, logprob: nil, finishReason: reason, usage: usage,
-                          promptLogprobs: takePromptLogprobs())
+        var event = TokenEvent(token: nil, text: text, logprob: nil, finishReason: reason, usage: usage,
+                               promptLogprobs: takePromptLogprobs())
+        event.queueSeconds = takeQueueSeconds()
+        return event
+    }
+
+    private mutating func takeQueueSeconds() -> Double? {
+        guard !sentQueueSeconds else { return nil }
+        sentQueueSeconds = true
+        return queueSeconds
     }
 }
 

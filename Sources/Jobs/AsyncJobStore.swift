@@ -1,10 +1,10 @@
 import Dispatch
 
-/// The job store as async code must use it: every call runs on a dispatch queue of the
+/// The SQLite job store as async code must use it: every call runs on a dispatch queue of the
 /// store's own, never on Swift's cooperative thread pool, and the calling task is suspended
 /// until it is done.
 ///
-/// `JobStore` is synchronous: each call waits for SQLite, and a write waits for the disk
+/// `SQLiteJobStore` is synchronous: each call waits for SQLite, and a write waits for the disk
 /// (`synchronous = FULL` syncs the WAL on every commit). The cooperative pool has about one
 /// thread per core; a few such waits on it would stall every task of the server, engine
 /// streams included.
@@ -15,11 +15,14 @@ import Dispatch
 /// do not wait behind a write's sync (SQLite's WAL lets them run beside it), and writes lose
 /// nothing by waiting in line, as SQLite takes one writer at a time anyway.
 public struct AsyncJobStore: Sendable {
-    private let store: JobStore
+    private let store: SQLiteJobStore
     private let reads: DispatchQueue
     private let writes: DispatchQueue
+    /// The leases of batch lines: in memory, as one machine has one worker, and a lease must
+    /// not outlive the process that held it (a restarted server runs its pending lines at once).
+    let leases = LocalLeases()
 
-    public init(_ store: JobStore) {
+    public init(_ store: SQLiteJobStore) {
         self.store = store
         reads = Self.queue("conserve.jobs.reads")
         writes = Self.queue("conserve.jobs.writes")
@@ -27,7 +30,7 @@ public struct AsyncJobStore: Sendable {
 
     /// Runs `operation`, which only looks at the store (a lookup or a listing).
     public func read<T: Sendable, Failure: Error>(
-        _ operation: @escaping @Sendable (JobStore) throws(Failure) -> T
+        _ operation: @escaping @Sendable (SQLiteJobStore) throws(Failure) -> T
     ) async throws(Failure) -> T {
         try await run(operation, on: reads)
     }
@@ -37,7 +40,7 @@ public struct AsyncJobStore: Sendable {
     /// Cancelling the calling task does not stop a write already queued: it commits or fails
     /// as a whole, and the caller learns which unless it has gone away.
     public func write<T: Sendable, Failure: Error>(
-        _ operation: @escaping @Sendable (JobStore) throws(Failure) -> T
+        _ operation: @escaping @Sendable (SQLiteJobStore) throws(Failure) -> T
     ) async throws(Failure) -> T {
         try await run(operation, on: writes)
     }
@@ -46,7 +49,7 @@ public struct AsyncJobStore: Sendable {
     static var isOnStoreQueue: Bool { DispatchQueue.getSpecific(key: queueKey) != nil }
 
     private func run<T: Sendable, Failure: Error>(
-        _ operation: @escaping @Sendable (JobStore) throws(Failure) -> T, on queue: DispatchQueue
+        _ operation: @escaping @Sendable (SQLiteJobStore) throws(Failure) -> T, on queue: DispatchQueue
     ) async throws(Failure) -> T {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, Failure>, Never>) in
             queue.async { [store] in

@@ -38,7 +38,7 @@ public enum BatchStatus: String, Sendable, Hashable, CaseIterable {
     }
 
     /// A batch the server's batch worker still has to do something with: after a restart it
-    /// picks these up again (`JobStore.activeBatches()`).
+    /// picks these up again (`SQLiteJobStore.activeBatches()`).
     public var isActive: Bool {
         switch self {
         case .validating, .inProgress, .finalizing, .cancelling: true

@@ -1,111 +1,55 @@
 import Foundation
-internal import GRDB
 
-/// The durable home of batch jobs and files: one SQLite database, `<dataDir>/conserve.sqlite`.
+/// Files and batch jobs as the server reaches them, whoever holds them: `AsyncJobStore` (SQLite,
+/// one machine, the default) or `PostgresJobStore` (one database shared by replicas).
 ///
-/// Every accepted piece of work is committed before the call that accepted it returns, and
-/// SQLite runs in WAL mode with `synchronous = FULL`, so a server killed with SIGKILL (or a
-/// power cut) loses nothing it acknowledged. A restarted server opens the same directory,
-/// asks for `activeBatches()` and resumes each with `pendingLines(batchID:)`.
-///
-/// Safe to share between tasks and threads: reads run concurrently, writes one at a time.
-public final class JobStore: Sendable {
-    /// The name of the database file inside the data directory.
-    public static let databaseFileName = "conserve.sqlite"
+/// Batch lines are run under leases: a worker claims lines (`claimLines`), keeps them by
+/// heartbeat (`renewLeases`) and records each result with `complete`, which is fenced: it
+/// writes only while the lease it names (owner and attempt) is still the line's current one,
+/// and a line has at most one result, so a line run twice (a worker presumed dead that was
+/// only slow) is never written twice.
+public protocol JobStore: Sendable {
+    // MARK: Files (OpenAI's Files API)
 
-    /// Where the database lives.
-    public let databasePath: String
+    func createFile(filename: String, purpose: String, content: Data) async throws(JobStoreError) -> StoredFile
+    func file(id: String) async throws(JobStoreError) -> StoredFile?
+    func fileContent(id: String) async throws(JobStoreError) -> Data?
+    func files(purpose: String?, limit: Int, after: String?, order: ListOrder) async throws(JobStoreError) -> [StoredFile]
+    /// False if there was no such file.
+    func deleteFile(id: String) async throws(JobStoreError) -> Bool
 
-    let pool: DatabasePool
-    /// Seconds since 1970; injectable so tests can create rows at chosen times.
-    let now: @Sendable () -> Int
+    // MARK: Batches (OpenAI's Batch API), with the life cycle of `BatchStatus`
 
-    /// Opens (creating if needed) the store in `dataDirectory` and migrates it to the current schema.
-    ///
-    /// - Parameter clock: the time stamps written on rows, in Unix seconds.
-    public init(
-        dataDirectory: URL,
-        clock: @escaping @Sendable () -> Int = { Int(Date().timeIntervalSince1970) }
-    ) throws(JobStoreError) {
-        let directoryPath = dataDirectory.path
-        do {
-            try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw .cannotCreateDirectory(path: directoryPath, reason: error.localizedDescription)
-        }
-        let path = dataDirectory.appendingPathComponent(Self.databaseFileName).path
-        databasePath = path
-        now = clock
+    /// A batch in status `validating` with its lines, in one transaction.
+    func createBatch(endpoint: BatchEndpoint, inputFileID: String, completionWindow: String, metadata: [String: String]?,
+                     lines: [BatchLine]) async throws(JobStoreError) -> StoredBatch
+    func startBatch(id: String) async throws(JobStoreError) -> StoredBatch
+    func failBatch(id: String, errors: [BatchInputError]) async throws(JobStoreError) -> StoredBatch
+    func cancelBatch(id: String) async throws(JobStoreError) -> StoredBatch
+    func batch(id: String) async throws(JobStoreError) -> StoredBatch?
+    /// Newest first, at most `limit`, after the batch whose id is `after`.
+    func batches(limit: Int, after: String?) async throws(JobStoreError) -> [StoredBatch]
+    /// Batches some worker still has to act on, oldest first.
+    func activeBatches() async throws(JobStoreError) -> [StoredBatch]
+    /// Lines of the batch without a result (leased or not).
+    func pendingLineCount(batchID: String) async throws(JobStoreError) -> Int
+    /// Writes the output and error files and moves the batch to its final status (see `SQLiteJobStore.finalize`).
+    func finalize(batchID: String) async throws(JobStoreError) -> StoredBatch
 
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
-        // A second process (or a store reopened after a crash) waits for the writer
-        // instead of failing at once.
-        configuration.busyMode = .timeout(30)
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            // FULL makes every commit reach the disk before it returns: the WAL is synced on
-            // each transaction, so a result once recorded survives a power cut, not only a
-            // killed process. GRDB opens WAL pools with NORMAL, so this comes after opening,
-            // on the one connection that writes.
-            try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
-        } catch {
-            throw .cannotOpenDatabase(path: path, reason: Self.reason(error))
-        }
-        do {
-            try Self.migrator.migrate(pool)
-        } catch {
-            throw .migrationFailed(path: path, reason: Self.reason(error))
-        }
-    }
+    // MARK: Leases on batch lines
 
-    /// The migrations that have been applied, in order (for diagnostics and tests).
-    public func appliedMigrations() throws(JobStoreError) -> [String] {
-        try read("list migrations") { db in
-            try Self.migrator.appliedMigrations(db)
-        }
-    }
-
-    /// A PRAGMA's value as text, e.g. `pragma("journal_mode") == "wal"` (for diagnostics and tests).
-    func pragma(_ name: String) throws(JobStoreError) -> String? {
-        try write("read the \(name) setting") { db in
-            try String.fetchOne(db, sql: "SELECT CAST(\(name) AS TEXT) FROM pragma_\(name)")
-        }
-    }
-
-    // MARK: - Transactions with typed errors
-
-    /// Runs `body` in a read-only snapshot.
-    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(JobStoreError) -> T {
-        do {
-            return try pool.read(body)
-        } catch {
-            throw Self.storeError(error, operation: operation)
-        }
-    }
-
-    /// Runs `body` in one write transaction: all of it commits, or none of it does.
-    func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(JobStoreError) -> T {
-        do {
-            return try pool.write(body)
-        } catch {
-            throw Self.storeError(error, operation: operation)
-        }
-    }
-
-    private static func storeError(_ error: any Error, operation: String) -> JobStoreError {
-        if let storeError = error as? JobStoreError {
-            return storeError
-        }
-        return .database(operation: operation, reason: reason(error))
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        if let databaseError = error as? DatabaseError {
-            return databaseError.message ?? databaseError.description
-        }
-        return String(describing: error)
-    }
+    /// Leases up to `limit` lines without a result and without a live lease, of batches in
+    /// progress, oldest batch first and in line order, to `owner` for `duration`.
+    func claimLines(owner: String, limit: Int, duration: Duration) async throws(JobStoreError) -> [LineLease]
+    /// Extends every lease `owner` still holds by `duration`; returns the lines it still holds
+    /// (a line missing from the answer was taken by another worker: stop running it).
+    func renewLeases(owner: String, duration: Duration) async throws(JobStoreError) -> Set<LineLease.Key>
+    /// Records the line's result if `lease` is still the line's current lease; returns false
+    /// (and writes nothing) if it is not, or if the line already has a result.
+    func complete(_ lease: LineLease, response: Data?, statusCode: Int, error: Data?) async throws(JobStoreError) -> Bool
+    /// Gives leases back unfinished (a worker stopping), so other workers may take the lines at once.
+    func release(_ leases: [LineLease]) async throws(JobStoreError)
+    /// Ticks when lines may have become claimable elsewhere (another replica started a batch);
+    /// nil when the store has no such signal and workers rely on polling alone.
+    func lineArrivals() -> AsyncStream<Void>?
 }

@@ -7,6 +7,8 @@ public enum JobStoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case cannotCreateDirectory(path: String, reason: String)
     case cannotOpenDatabase(path: String, reason: String)
     case migrationFailed(path: String, reason: String)
+    /// `--job-store` is not a PostgreSQL URL the store can use.
+    case invalidStoreURL(String, reason: String)
     /// SQLite refused an operation (disk full, I/O error, database locked by another process…).
     case database(operation: String, reason: String)
     /// A row could not be read back as the record it should be: the file was edited by hand
@@ -46,6 +48,9 @@ public enum JobStoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .migrationFailed(path, reason):
             return "cannot bring the job database \(path) up to date: \(reason); "
                 + "it may have been written by a newer ConServe: use that version or move the file away"
+        case let .invalidStoreURL(url, reason):
+            return "cannot use the job store '\(url)': \(reason); "
+                + "pass postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
         case let .database(operation, reason):
             return "the job database failed to \(operation): \(reason); "
                 + "check free disk space and that no other program holds the database, then retry"

@@ -161,14 +161,14 @@ extension StoredBatch {
             ])
     }
 
-    private static func encodeJSON<Value: Encodable>(_ value: Value?) throws -> String? {
+    static func encodeJSON<Value: Encodable>(_ value: Value?) throws -> String? {
         guard let value else { return nil }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
-    private static func decodeJSON<Value: Decodable>(_ type: Value.Type, _ text: String?) throws -> Value? {
+    static func decodeJSON<Value: Decodable>(_ type: Value.Type, _ text: String?) throws -> Value? {
         guard let text else { return nil }
         return try JSONDecoder().decode(type, from: Data(text.utf8))
     }

@@ -2,7 +2,7 @@ import Foundation
 internal import GRDB
 
 /// A file as OpenAI's Files API describes it: the metadata, without the bytes
-/// (read those with `JobStore.fileContent(id:)`).
+/// (read those with `SQLiteJobStore.fileContent(id:)`).
 public struct StoredFile: Sendable, Hashable {
     /// `file-` followed by 24 letters and digits.
     public var id: String

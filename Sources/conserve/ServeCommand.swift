@@ -41,8 +41,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Where files and batch jobs are kept (SQLite); default $CONSERVE_HOME/data.")
     var dataDir: String?
 
+    @Option(help: ArgumentHelp("Keep files and batch jobs in this PostgreSQL database instead, shared by replicas.",
+                               valueName: "postgres://USER@HOST:PORT/DB"))
+    var jobStore: String?
+
     @Option(help: "Batch lines run at once at most.")
     var batchConcurrency = 64
+
+    @Option(help: ArgumentHelp("A batch line's lease lasts this long without a heartbeat; then another replica may run it.",
+                               valueName: "seconds"))
+    var batchLeaseSeconds = 30.0
 
     @Option(help: ArgumentHelp("Seconds running requests get to finish after SIGINT or SIGTERM; then they are cancelled.",
                                valueName: "seconds"))
@@ -51,6 +59,12 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard shutdownGracePeriod >= 0, shutdownGracePeriod.isFinite else {
             throw ValidationError("--shutdown-grace-period: expected seconds ≥ 0, got \(shutdownGracePeriod)")
+        }
+        guard batchLeaseSeconds >= 1, batchLeaseSeconds.isFinite else {
+            throw ValidationError("--batch-lease-seconds: expected seconds ≥ 1, got \(batchLeaseSeconds)")
+        }
+        if let jobStore {
+            do { _ = try PostgresLocation(url: jobStore) } catch { throw ValidationError("--job-store: \(error)") }
         }
     }
 
@@ -75,15 +89,27 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--max-body-size: \(error)")
         }
         configuration.batchConcurrency = batchConcurrency
-        let store = try JobStore(dataDirectory: URL(fileURLWithPath: dataDir ?? ModelStore.home + "/data"))
+        configuration.batchLeaseDuration = .milliseconds(Int64(batchLeaseSeconds * 1000))
+        let (jobs, jobsDescription, postgres) = try await openJobStore(logger: logger)
         let service = GenerationService(engine: engine, prompts: try PromptEncoder(model: model, tokenizer: tokenizer),
                                         modelName: configuration.modelName, maxQueuedOnline: maxQueuedOnline, logger: logger)
-        let server = OpenAIServer(service: service, configuration: configuration, store: store, logger: logger)
-        logger.info("serving \(configuration.modelName) on http://\(host):\(port) (policy \(engineConfiguration.policy.rawValue), data in \(store.databasePath))")
+        let server = OpenAIServer(service: service, configuration: configuration, jobs: jobs, logger: logger)
+        logger.info("serving \(configuration.modelName) on http://\(host):\(port) (policy \(engineConfiguration.policy.rawValue), jobs in \(jobsDescription))")
         // Until SIGINT or SIGTERM; then no new connections, batch lines in flight are dropped (they
         // stay pending and run again after restart), running requests get the grace period.
         try await server.run(logger: logger, shutdownGracePeriod: .milliseconds(Int64(shutdownGracePeriod * 1000)))
         engine.shutdown()
+        postgres?.close()
         logger.info("stopped")
+    }
+
+    /// SQLite in the data directory, or the PostgreSQL database of `--job-store`.
+    private func openJobStore(logger: Logger) async throws -> (any JobStore, String, PostgresJobStore?) {
+        if let jobStore {
+            let store = try await PostgresJobStore(location: try PostgresLocation(url: jobStore), logger: logger)
+            return (store, store.location.description, store)
+        }
+        let store = try SQLiteJobStore(dataDirectory: URL(fileURLWithPath: dataDir ?? ModelStore.home + "/data"))
+        return (AsyncJobStore(store), store.databasePath, nil)
     }
 }

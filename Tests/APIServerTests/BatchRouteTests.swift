@@ -32,7 +32,7 @@ import Testing
     @Test func batchRunsToCompletionWithOneOutputLinePerRequest() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("conserve-batch-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let server = try ServerTestSupport.server(store: try JobStore(dataDirectory: directory))
+        let server = try ServerTestSupport.server(store: try SQLiteJobStore(dataDirectory: directory))
         await server.startBatchWorker()
         defer { Task { await server.stopBatchWorker() } }
         let input = (0 ..< 5).map { Self.line("q\($0)", "What is \($0) plus \($0)?") }.joined(separator: "\n")
@@ -85,7 +85,7 @@ import Testing
     @Test func invalidLinesFailTheBatchAndUnknownIDsAre404() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("conserve-batch-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let server = try ServerTestSupport.server(store: try JobStore(dataDirectory: directory))
+        let server = try ServerTestSupport.server(store: try SQLiteJobStore(dataDirectory: directory))
         try await Application(router: server.router()).test(.router) { client in
             let input = Self.line("a", "hi") + "\n{not json}\n" + Self.line("a", "again")
             let (body, contentType) = Self.multipart(input)

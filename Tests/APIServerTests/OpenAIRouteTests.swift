@@ -179,19 +179,7 @@ import Testing
     /// `/metrics` is Prometheus text, and its counters move as requests run.
     @Test func countersMoveAsRequestsRun() async throws {
         try await ServerTestSupport.application().test(.router) { client in
-            func scrape() async throws -> [String: Double] {
-                try await client.execute(uri: "/metrics", method: .get) { response in
-                    #expect(response.status == .ok)
-                    var samples: [String: Double] = [:]
-                    for line in String(buffer: response.body).split(separator: "\n") where !line.hasPrefix("#") {
-                        // Every sample line is `name{labels} value`.
-                        let parts = line.split(separator: " ")
-                        #expect(parts.count == 2, "not a Prometheus sample: \(line)")
-                        if parts.count == 2, let value = Double(parts[1]) { samples[String(parts[0])] = value }
-                    }
-                    return samples
-                }
-            }
+            func scrape() async throws -> [String: Double] { try await ServerTestSupport.metrics(client) }
             let before = try await scrape()
             let body = #"{"model": "smollm2", "prompt": "One, two,", "max_tokens": 3, "temperature": 0, "ignore_eos": true}"#
             try await client.execute(uri: "/v1/completions", method: .post, body: ByteBuffer(string: body)) { #expect($0.status == .ok) }

@@ -7,6 +7,7 @@ import Jobs
 import Logging
 import LlamaModel
 import ModelFiles
+import Testing
 import Tokenization
 
 /// One engine over the default model for the route tests, fetched on first use.
@@ -30,7 +31,7 @@ enum ServerTestSupport {
                                  modelName: "smollm2", maxQueuedOnline: 64)
     }
 
-    static func server(apiKey: String? = nil, maxBodySize: Int = 1 << 20, store: JobStore? = nil) throws -> OpenAIServer {
+    static func server(apiKey: String? = nil, maxBodySize: Int = 1 << 20, store: SQLiteJobStore? = nil) throws -> OpenAIServer {
         var configuration = ServerConfiguration(modelName: "smollm2")
         configuration.apiKey = apiKey
         configuration.maxBodySize = maxBodySize
@@ -40,6 +41,21 @@ enum ServerTestSupport {
 
     static func application(apiKey: String? = nil, maxBodySize: Int = 1 << 20) throws -> some ApplicationProtocol {
         Application(router: try server(apiKey: apiKey, maxBodySize: maxBodySize).router())
+    }
+
+    /// `/metrics` as samples, `name{labels}` → value; every line that is not a comment must be one.
+    static func metrics(_ client: some TestClientProtocol) async throws -> [String: Double] {
+        try await client.execute(uri: "/metrics", method: .get) { response in
+            #expect(response.status == .ok)
+            var samples: [String: Double] = [:]
+            for line in String(buffer: response.body).split(separator: "\n") where !line.hasPrefix("#") {
+                // Every sample line is `name{labels} value`.
+                let parts = line.split(separator: " ")
+                #expect(parts.count == 2, "not a Prometheus sample: \(line)")
+                if parts.count == 2, let value = Double(parts[1]) { samples[String(parts[0])] = value }
+            }
+            return samples
+        }
     }
 
     static func json(_ buffer: ByteBuffer) throws -> [String: Any] {

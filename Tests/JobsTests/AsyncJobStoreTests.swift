@@ -19,7 +19,7 @@ import Testing
         let stored = try await jobs.read { try $0.file(id: file.id) }
         #expect(stored == file)
         do {
-            _ = try await jobs.write { (store: JobStore) throws(JobStoreError) in try store.cancelBatch(id: "batch_nope") }
+            _ = try await jobs.write { (store: SQLiteJobStore) throws(JobStoreError) in try store.cancelBatch(id: "batch_nope") }
             Issue.record("cancelled a batch that does not exist")
         } catch {
             #expect(error == .batchNotFound(id: "batch_nope")) // typed: `error` is a JobStoreError

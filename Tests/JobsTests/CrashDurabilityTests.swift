@@ -10,7 +10,7 @@ import Glibc
 @Suite struct CrashDurabilityTests {
     /// The result a run records for a line: which run wrote it is in the body, so the output
     /// file shows whether a line was run before the crash or after the restart.
-    static func recordResult(_ store: JobStore, batchID: String, line: BatchLine, run: String) throws -> Bool {
+    static func recordResult(_ store: SQLiteJobStore, batchID: String, line: BatchLine, run: String) throws -> Bool {
         if line.index % 7 == 3 {
             let error = Data(#"{"code":"server_error","message":"\#(run) line \#(line.index)"}"#.utf8)
             return try store.recordResult(batchID: batchID, lineIndex: line.index, response: nil, statusCode: 500, error: error)
@@ -20,7 +20,7 @@ import Glibc
     }
 
     /// What a restarted server's batch worker does: run every pending line, then finalize.
-    static func resume(_ store: JobStore, batchID: String) throws -> StoredBatch {
+    static func resume(_ store: SQLiteJobStore, batchID: String) throws -> StoredBatch {
         while true {
             let pending = try store.pendingLines(batchID: batchID, limit: 100)
             if pending.isEmpty { break }
@@ -34,7 +34,7 @@ import Glibc
     /// Checks the finished batch: every line exactly once across the two files, in input
     /// order, and each line run by the first run if and only if it was committed before the crash.
     static func checkFinished(
-        _ store: JobStore, _ batch: StoredBatch, lineCount: Int, committedBeforeCrash: Set<Int>
+        _ store: SQLiteJobStore, _ batch: StoredBatch, lineCount: Int, committedBeforeCrash: Set<Int>
     ) throws {
         #expect(batch.status == .completed)
         #expect(batch.requestCounts.total == lineCount)
@@ -121,7 +121,7 @@ import Glibc
         let environment = ProcessInfo.processInfo.environment
         let directory = URL(fileURLWithPath: try #require(environment[Self.childDirectoryVariable]))
         let batchID = try #require(environment[Self.childBatchVariable])
-        let store = try JobStore(dataDirectory: directory)
+        let store = try SQLiteJobStore(dataDirectory: directory)
         var recorded = 0
         while true {
             let pending = try store.pendingLines(batchID: batchID, limit: 100)

@@ -81,7 +81,7 @@ import Testing
     @Test func filesCreatedInTheSameSecondKeepTheirOrder() throws {
         // A clock that never moves: ties on created_at are broken by insertion order.
         let directory = try TemporaryDirectory()
-        let store = try JobStore(dataDirectory: directory.url, clock: { 1_700_000_000 })
+        let store = try SQLiteJobStore(dataDirectory: directory.url, clock: { 1_700_000_000 })
         let created = try (0..<5).map { try store.createFile(filename: "f\($0)", purpose: "batch", content: Data()) }
 
         let page1 = try store.files(limit: 2, order: .ascending).map(\.id)

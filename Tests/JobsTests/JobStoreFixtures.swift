@@ -41,7 +41,7 @@ final class TickingClock: Sendable {
 /// store on them does.
 struct StoreFixture {
     let directory: TemporaryDirectory
-    let store: JobStore
+    let store: SQLiteJobStore
     private let clock: TickingClock?
 
     init(clock: TickingClock? = TickingClock()) throws {
@@ -51,12 +51,12 @@ struct StoreFixture {
     }
 
     /// A second store on the same database, as a restarted server would open it.
-    func reopen() throws -> JobStore {
+    func reopen() throws -> SQLiteJobStore {
         try Self.open(directory, clock: clock)
     }
 
-    private static func open(_ directory: TemporaryDirectory, clock: TickingClock?) throws -> JobStore {
-        try JobStore(dataDirectory: directory.url, clock: {
+    private static func open(_ directory: TemporaryDirectory, clock: TickingClock?) throws -> SQLiteJobStore {
+        try SQLiteJobStore(dataDirectory: directory.url, clock: {
             withExtendedLifetime(directory) { clock?.read() ?? Int(Date().timeIntervalSince1970) }
         })
     }
@@ -81,7 +81,7 @@ func errorObject(_ index: Int) -> Data {
 }
 
 /// A batch of `count` chat lines, already in progress.
-func inProgressBatch(_ store: JobStore, lines count: Int) throws -> StoredBatch {
+func inProgressBatch(_ store: SQLiteJobStore, lines count: Int) throws -> StoredBatch {
     let input = try store.createFile(filename: "input.jsonl", purpose: "batch", content: Data("{}".utf8))
     let batch = try store.createBatch(endpoint: .chatCompletions, inputFileID: input.id, lines: chatLines(count: count))
     return try store.startBatch(id: batch.id)
@@ -103,13 +103,13 @@ struct MissingFile: Error, CustomStringConvertible {
 }
 
 /// The stored file with this id; fails the test (by throwing) when the id is nil or unknown.
-func storedFile(_ store: JobStore, _ id: String?) throws -> StoredFile {
+func storedFile(_ store: SQLiteJobStore, _ id: String?) throws -> StoredFile {
     guard let id, let file = try store.file(id: id) else { throw MissingFile(id: id) }
     return file
 }
 
 /// The content of the stored file with this id, split into JSON lines.
-func storedLines(_ store: JobStore, _ id: String?) throws -> [[String: Any]] {
+func storedLines(_ store: SQLiteJobStore, _ id: String?) throws -> [[String: Any]] {
     guard let id, let data = try store.fileContent(id: id) else { throw MissingFile(id: id) }
     return try jsonLines(data)
 }

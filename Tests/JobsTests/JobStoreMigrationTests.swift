@@ -6,7 +6,7 @@ import Testing
     @Test func freshDirectoryIsCreatedAndMigrated() throws {
         let parent = try TemporaryDirectory()
         let dataDirectory = parent.url.appendingPathComponent("nested/data", isDirectory: true)
-        let store = try JobStore(dataDirectory: dataDirectory)
+        let store = try SQLiteJobStore(dataDirectory: dataDirectory)
 
         #expect(FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("conserve.sqlite").path))
         #expect(store.databasePath.hasSuffix("nested/data/conserve.sqlite"))
@@ -35,7 +35,7 @@ import Testing
         let blocker = parent.url.appendingPathComponent("not-a-directory")
         try Data("file".utf8).write(to: blocker)
         #expect {
-            _ = try JobStore(dataDirectory: blocker.appendingPathComponent("data"))
+            _ = try SQLiteJobStore(dataDirectory: blocker.appendingPathComponent("data"))
         } throws: { error in
             guard case .cannotCreateDirectory = error as? JobStoreError else { return false }
             return true
@@ -46,7 +46,7 @@ import Testing
         let directory = try TemporaryDirectory()
         try Data(repeating: 0x41, count: 4096).write(to: directory.url.appendingPathComponent("conserve.sqlite"))
         #expect {
-            _ = try JobStore(dataDirectory: directory.url)
+            _ = try SQLiteJobStore(dataDirectory: directory.url)
         } throws: { error in
             switch error as? JobStoreError {
             case .cannotOpenDatabase, .migrationFailed: true

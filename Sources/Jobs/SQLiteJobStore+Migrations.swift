@@ -3,7 +3,7 @@ internal import GRDB
 /// The schema, as a list of versioned migrations. A migration, once released, never changes:
 /// a new column or table is a new migration appended at the end, so a database written by any
 /// earlier ConServe is brought forward in place when the server starts.
-extension JobStore {
+extension SQLiteJobStore {
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1 files, batches, batch lines and results") { db in

@@ -2,8 +2,8 @@ import Foundation
 internal import GRDB
 
 /// Creating batches, reading and listing them, and moving them through their life cycle.
-/// Results and finalizing are in `JobStore+Results.swift` and `JobStore+Finalize.swift`.
-extension JobStore {
+/// Results and finalizing are in `SQLiteJobStore+Results.swift` and `SQLiteJobStore+Finalize.swift`.
+extension SQLiteJobStore {
     /// The range `batches(limit:)` accepts (OpenAI's).
     public static let batchListLimits = 1...100
 
@@ -156,7 +156,7 @@ extension JobStore {
         return hours * 3600
     }
 
-    private static func checkUnique(_ lines: [BatchLine]) throws(JobStoreError) {
+    static func checkUnique(_ lines: [BatchLine]) throws(JobStoreError) {
         var indexes = Set<Int>()
         var customIDs = Set<String>()
         for line in lines {

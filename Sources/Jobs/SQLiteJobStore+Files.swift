@@ -8,7 +8,7 @@ public enum ListOrder: String, Sendable, CaseIterable {
 }
 
 /// OpenAI's Files API: create, read, list with cursor pagination, delete.
-extension JobStore {
+extension SQLiteJobStore {
     /// The largest file the store takes: OpenAI's limit, and safely under SQLite's 1 GB blob limit.
     public static let maxFileBytes = 512 * 1024 * 1024
     /// The range `files(limit:)` accepts (OpenAI's).

@@ -2,44 +2,20 @@ import Foundation
 internal import GRDB
 
 /// Finishing a batch: writing its output and error files and moving it to its final status.
-extension JobStore {
+extension SQLiteJobStore {
     /// Writes the batch's output file (successful lines, in input order) and error file
     /// (failed lines, in input order; none if no line failed), sets `outputFileID` and
-    /// `errorFileID`, and moves the batch on, all in one transaction:
-    ///
-    /// - in_progress or finalizing → completed, once every line has a result;
-    /// - cancelling → cancelled, with files for the lines that finished;
-    /// - expired → stays expired, with files for the lines that finished.
-    ///
-    /// A batch already finalized is returned as it is, so calling this again (say, after a
-    /// restart that could not tell whether the last call committed) is harmless.
+    /// `errorFileID`, and moves the batch on as `StoredBatch.finalized` says, all in one
+    /// transaction. A batch already finalized is returned as it is, so calling this again (say,
+    /// after a restart that could not tell whether the last call committed) is harmless.
     @discardableResult
     public func finalize(batchID: String) throws(JobStoreError) -> StoredBatch {
         try write("finalize a batch") { db in
             guard let current = try Self.fetchBatch(id: batchID, db: db) else {
                 throw JobStoreError.batchNotFound(id: batchID)
             }
-            var batch: StoredBatch
-            switch current.status {
-            case .completed, .cancelled:
-                return current
-            case .expired:
-                if current.hasOutputFiles { return current }
-                batch = current
-            case .inProgress, .finalizing:
-                let pending = try Self.pendingLineCount(batchID: batchID, db: db)
-                guard pending == 0 else {
-                    throw JobStoreError.pendingLinesRemain(batchID: batchID, count: pending)
-                }
-                let time = now()
-                batch = current.status == .inProgress ? try current.transitioned(to: .finalizing, at: time) : current
-                batch = try batch.transitioned(to: .completed, at: time)
-            case .cancelling:
-                batch = try current.transitioned(to: .cancelled, at: now())
-            case .validating, .failed:
-                // Nothing ran: there is nothing to write. This throws the life-cycle error.
-                batch = try current.transitioned(to: .finalizing, at: now())
-            }
+            let pending = try Self.pendingLineCount(batchID: batchID, db: db)
+            guard var batch = try current.finalized(pendingLines: pending, at: now()) else { return current }
             try writeOutputFiles(for: &batch, db: db)
             try batch.updateStatus(in: db)
             return batch

@@ -6,7 +6,7 @@ internal import GRDB
 /// This is what makes a batch survive a crash: a result and the counts it changes commit in
 /// one transaction, and a line has at most one result (UNIQUE(batch_id, line_index)), so a
 /// restarted server runs exactly `pendingLines` and nothing it has already answered.
-extension JobStore {
+extension SQLiteJobStore {
     /// Records the result of one line and updates the batch's request counts, in one transaction.
     ///
     /// The line counts as completed when it has a response, no error and a 2xx status; any
@@ -122,7 +122,7 @@ extension JobStore {
 
     /// The bytes if they are one JSON object, with line breaks (which JSON allows only as
     /// whitespace between tokens) turned into spaces so the result fits on one JSONL line.
-    private static func singleLineJSONObject(
+    static func singleLineJSONObject(
         _ data: Data?, batchID: String, lineIndex: Int, field: String
     ) throws(JobStoreError) -> Data? {
         guard let data else { return nil }
