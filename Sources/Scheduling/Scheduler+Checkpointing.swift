@@ -94,12 +94,7 @@ extension Scheduler {
             let planned = plan.restores.lazy.filter { $0.requestID == id }.count
             counters.restoredTokens -= planned * kv.blockSize
             counters.failedRestores += 1
-            rules.leftRunningSet(request, scheduler: self)
-            running.removeAll { $0 === request }
-            dropCheckpoint(of: request)
-            kv.free(request)
-            request.phase = .preempted
-            enqueue(request)
+            requeue(request, keepingCheckpoint: false)
         }
     }
 }

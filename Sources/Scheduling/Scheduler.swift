@@ -112,14 +112,18 @@ public final class Scheduler {
     /// Takes a running request out: by pause when `kind` is `.pause` and it has a checkpoint,
     /// else by recompute. Its KV blocks return to the pool at once.
     func preempt(_ request: ScheduledRequest, kind: PreemptionKind) {
+        requeue(request, keepingCheckpoint: kind == .pause)
+        counters.preemptions[request.phase == .paused ? .pause : .recompute, default: 0] += 1
+    }
+
+    /// Moves a running request back to the queue, paused when `keepingCheckpoint` and it has a
+    /// checkpoint, else to be recomputed; its KV blocks return to the pool at once.
+    func requeue(_ request: ScheduledRequest, keepingCheckpoint: Bool) {
         rules.leftRunningSet(request, scheduler: self)
         running.removeAll { $0 === request }
-        if kind == .pause, pause(request) {
-            counters.preemptions[.pause, default: 0] += 1
-        } else {
+        if !(keepingCheckpoint && pause(request)) {
             dropCheckpoint(of: request)
             request.phase = .preempted
-            counters.preemptions[.recompute, default: 0] += 1
         }
         kv.free(request)
         enqueue(request)
