@@ -3,6 +3,7 @@
 // builds it against two revisions of Sources/Scheduling and diffs the traces: a refactor that
 // changes no decision prints the same lines.
 
+import Foundation // links libm, which Scheduling's sqrt and ceil need outside the package
 import TracedScheduling
 
 func prompt(_ seed: Int, length: Int) -> [Int32] {
