@@ -29,6 +29,10 @@ public struct EngineConfiguration: Sendable {
     public var defaultObjective = ServiceLevelObjective(ttft: 1.0, tpot: 0.1)
     /// `conserve`: share of the TPOT objective kept as a margin.
     public var tpotMargin: Double = 0.15
+    /// `conserve`: layer-wise preemption of offline-only steps (off only for the ablation).
+    public var layerPreemption = true
+    /// `conserve`: correct the latency model from measured step times (`CorrectedLatencyModel`).
+    public var correctsLatencyOnline = true
 
     public init() {}
 

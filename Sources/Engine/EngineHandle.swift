@@ -46,13 +46,16 @@ public final class EngineHandle: Sendable {
                                                                        bytesPerSlot: kv.bytesPerBlock), kv: kv)
         default: break
         }
-        let scheduler = Scheduler(SchedulerConfiguration(
+        var schedulerConfiguration = SchedulerConfiguration(
             policy: configuration.policy, blockCount: blockCount, blockSize: configuration.blockSize,
             checkpointSlots: checkpointer?.store.slotCount ?? 0,
             maxNumBatchedTokens: configuration.maxNumBatchedTokens,
             maxNumSequences: min(configuration.maxNumSequences, forward.maxLogitRows), maxLogitRows: forward.maxLogitRows,
             maxModelLength: maxModelLength, prefixCaching: configuration.prefixCaching,
-            latencyModel: latencyModel, tpotMargin: configuration.tpotMargin))
+            latencyModel: latencyModel, tpotMargin: configuration.tpotMargin)
+        schedulerConfiguration.layerPreemption = configuration.layerPreemption
+        schedulerConfiguration.correctsLatencyOnline = configuration.correctsLatencyOnline
+        let scheduler = Scheduler(schedulerConfiguration)
         let preemption = PreemptionSignal()
         self.checkpointer = checkpointer
         loop = EngineLoop(configuration: configuration, scheduler: scheduler,

@@ -5,8 +5,10 @@
 ///    requests, then waiting ones earliest TTFT deadline first. The step's time budget is the
 ///    smallest TPOT slack among decoding online requests (less a margin); the latency model
 ///    turns it into tokens (`chunkLimit`). Offline decodes and prefill chunks fill what is left
-///    of it, and get nothing while an online request waits for its first token. With no online
-///    load there is no time limit, and offline work runs at the static token budget.
+///    of it, and get nothing while an online request is behind its objective. A waiting online
+///    prompt whose TPOT-sized chunk would reach its first token too late gets the chunk its own
+///    TTFT deadline needs. With no online load there is no time limit, and offline work runs
+///    at the static token budget.
 /// 2. **Layer-wise preemption.** A plan with no online tokens is preemptible; `layerPreemption`
 ///    says when an online arrival abandons it between layers (`LayerPreemptionRule`).
 /// 3. **Incremental checkpointing.** Running offline requests make room by pausing rather than
@@ -22,6 +24,8 @@ final class ConServePolicy: Policy {
     let layerPreemption: LayerPreemptionRule?
     /// This step's time limits, set by `beginStep`.
     private(set) var budget = TimeBudget()
+    /// The clock at `beginStep`: online prompts size their chunks by their own TTFT deadlines.
+    private(set) var now = 0.0
 
     var separatesClasses: Bool { true }
     var offlineEviction: PreemptionKind { .pause }
@@ -30,8 +34,9 @@ final class ConServePolicy: Policy {
         latencyModel = configuration.latencyModel
         tpotMargin = configuration.tpotMargin
         minOnlinePrefillChunk = configuration.minOnlinePrefillChunk
-        layerPreemption = LayerPreemptionRule(latencyModel: configuration.latencyModel,
-                                              maxNumBatchedTokens: configuration.maxNumBatchedTokens)
+        layerPreemption = configuration.layerPreemption
+            ? LayerPreemptionRule(latencyModel: configuration.latencyModel, maxNumBatchedTokens: configuration.maxNumBatchedTokens)
+            : nil
     }
 
     /// The time limits on a step, in seconds: what it may take once it holds online tokens,
@@ -57,14 +62,16 @@ final class ConServePolicy: Policy {
     }
 
     func beginStep(now: Double, scheduler: Scheduler) {
+        self.now = now
         budget = Self.timeBudget(now: now, running: scheduler.running, onlineWaiting: scheduler.waiting.contains { $0.isOnline },
                                  tpotMargin: tpotMargin, hasModel: latencyModel != nil)
     }
 
     /// While online requests decode, a step must fit the smallest TPOT slack among them (less
     /// the margin, and never more than one TPOT); online prefill chunks are sized to it too.
-    /// While an online request waits for its first token, offline work gets none of the step.
-    /// With no online load (or no latency model) there is no time limit.
+    /// Offline work gets none of the step while any online request is behind its objective:
+    /// waiting for its first token, or decoding with less slack than the margin (its mean TPOT
+    /// is about to go over). With no online load (or no latency model) there is no time limit.
     static func timeBudget(now: Double, running: [ScheduledRequest], onlineWaiting: Bool, tpotMargin: Double,
                            hasModel: Bool) -> TimeBudget {
         var budget = TimeBudget()
@@ -78,17 +85,48 @@ final class ConServePolicy: Policy {
             }
             budget.online = min(budget.online, max(0, min(slack, slo.tpot) - tpotMargin * slo.tpot))
         }
-        budget.offline = awaitingFirstToken ? 0 : budget.online
+        // `budget.online` is 0 exactly when some decode is within the margin of its TPOT; said
+        // on its own so the rule does not hang on how the online limit is computed.
+        let decodeBehind = budget.online <= 0
+        budget.offline = awaitingFirstToken || decodeBehind ? 0 : budget.online
         return budget
     }
 
-    /// The largest chunk the request's class budget leaves room for, by the latency model; an
-    /// online request always gets a minimum chunk, so a prompt never starves behind decodes.
+    /// The largest chunk the request's class budget leaves room for, by the latency model. An
+    /// online prompt gets more when that is too little to reach its first token by its TTFT
+    /// deadline (`deadlineChunk`), and always a minimum chunk, so it never starves behind decodes.
     func chunkLimit(for request: ScheduledRequest, tokens n: Int, step: StepFeatures) -> Int {
         let limit = request.isOnline ? budget.online : budget.offline
         guard limit.isFinite, let latencyModel else { return n }
         let fitting = latencyModel.maxTokens(fitting: limit, base: step, cachedTokens: request.numComputedTokens, limit: n)
-        return request.isOnline ? max(fitting, min(n, minOnlinePrefillChunk)) : fitting
+        guard request.isOnline else { return fitting }
+        let chunk = max(fitting, min(n, minOnlinePrefillChunk))
+        guard chunk < n, request.firstTokenTime == nil, let deadline = request.ttftDeadline else { return chunk }
+        return Self.deadlineChunk(remaining: request.numPromptTokens - request.numComputedTokens, cachedTokens: request.numComputedTokens,
+                                  timeLeft: deadline - now, atLeast: chunk, limit: n, step: step, model: latencyModel)
+    }
+
+    /// The smallest chunk, from `atLeast` to `limit`, with which the `remaining` prompt tokens
+    /// finish within `timeLeft`, taken in steps like this one (the same base, each with a chunk
+    /// of that size); `limit` when none is predicted in time, since finishing the prompt sooner
+    /// is then all that is left to do for it. Decodes beside it pay for a bigger chunk with a
+    /// longer step, so it takes no more than the deadline needs.
+    ///
+    /// Time to finish is not monotone in the chunk (400 tokens in chunks of 50 take 8 steps, in
+    /// chunks of 57 still 8, each longer), so it walks the step counts instead: for k steps the
+    /// smallest chunk is ⌈remaining / k⌉, and fewer steps mean bigger chunks.
+    static func deadlineChunk(remaining: Int, cachedTokens: Int, timeLeft: Double, atLeast least: Int, limit: Int,
+                              step: StepFeatures, model: any StepTimePredictor) -> Int {
+        let least = max(least, 1)
+        guard remaining > 0, limit > least else { return least }
+        var steps = (remaining + least - 1) / least
+        while steps >= 1 {
+            let chunk = (remaining + steps - 1) / steps
+            if chunk > limit { break }
+            if Double(steps) * model.predict(step.adding(newTokens: chunk, cachedTokens: cachedTokens)) <= timeLeft { return chunk }
+            steps -= 1
+        }
+        return limit
     }
 
     /// Copies the new full blocks of running offline requests to the checkpoint tier.

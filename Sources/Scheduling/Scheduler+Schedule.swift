@@ -34,6 +34,7 @@ extension Scheduler {
         retiredSinceLastPlan.removeAll()
         draft.output.preemptible = !draft.output.chunks.contains { $0.isOnline }
         draft.output.predictedSeconds = configuration.latencyModel?.predict(draft.features) ?? 0
+        planned = (now, draft.features)
         counters.steps += 1
         return draft.output
     }

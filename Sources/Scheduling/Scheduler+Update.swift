@@ -10,8 +10,13 @@ extension Scheduler {
         recomputeAfterFailedRestores(result.failedRestores, plan: plan)
         guard case .completed(let samples) = result.outcome else {
             counters.preemptions[.layer, default: 0] += 1
+            planned = nil
             return events
         }
+        if let planned, let latencyCorrection {
+            latencyCorrection.observe(planned.features, seconds: now - planned.time)
+        }
+        planned = nil
         for chunk in plan.chunks {
             guard let request = requests[chunk.requestID], request.phase == .running,
                   request.numComputedTokens == chunk.startPosition else { continue }
@@ -73,6 +78,8 @@ public struct SchedulerSnapshot: Sendable {
     public var counters = SchedulerCounters()
     /// How well output lengths were predicted (`ecoserve` only).
     public var prediction = PredictionAccuracy()
+    /// How well step times were predicted, per context range (when corrected online).
+    public var latencyErrors: [LatencyErrorRange] = []
 
     public init() {}
 }
@@ -93,6 +100,7 @@ extension Scheduler {
         s.checkpointSlotsUsed = checkpoints.usedCount
         s.checkpointSlotsFree = checkpoints.freeCount
         s.counters = counters
+        s.latencyErrors = latencyCorrection?.errorsByContext ?? []
         rules.report(into: &s)
         return s
     }

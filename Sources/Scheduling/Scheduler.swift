@@ -22,9 +22,22 @@ public final class Scheduler {
     var pauseClock: UInt64 = 0
     /// Requests the executor knows of that left since the last plan: the next plan tells it.
     var retiredSinceLastPlan: [RequestID] = []
+    /// The latency model as corrected from measured steps, when the configuration asks for it;
+    /// `configuration.latencyModel` is then this same object.
+    public let latencyCorrection: CorrectedLatencyModel?
+    /// When the latest plan was made and what it held, to time the step when its result comes back.
+    var planned: (time: Double, features: StepFeatures)?
 
     public init(_ configuration: SchedulerConfiguration) {
         precondition(configuration.maxNumBatchedTokens > 0 && configuration.maxNumSequences > 0 && configuration.maxLogitRows > 0)
+        var configuration = configuration
+        if configuration.correctsLatencyOnline, let model = configuration.latencyModel {
+            let corrected = (model as? CorrectedLatencyModel) ?? CorrectedLatencyModel(base: model)
+            configuration.latencyModel = corrected
+            latencyCorrection = corrected
+        } else {
+            latencyCorrection = nil
+        }
         self.configuration = configuration
         kv = KVCacheManager(blockCount: configuration.blockCount, blockSize: configuration.blockSize,
                             prefixCaching: configuration.prefixCaching)

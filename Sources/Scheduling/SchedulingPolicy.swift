@@ -49,6 +49,12 @@ public struct SchedulerConfiguration: Sendable {
     public var tpotMargin: Double
     /// `conserve`: an online prefill always gets at least this many tokens a step.
     public var minOnlinePrefillChunk: Int
+    /// `conserve`: abandon offline-only steps between layers for online arrivals (off for the ablation).
+    public var layerPreemption = true
+    /// Correct the latency model from each completed step's measured time
+    /// (`CorrectedLatencyModel`). Off by default so a scheduler driven by hand with made-up
+    /// clocks plans from the model it was given; the engine turns it on.
+    public var correctsLatencyOnline = false
     /// `ecoserve`: share of requests whose output should stay within its predicted length.
     public var predictionQuantile: Double = 0.9
     /// `ecoserve`: share of the KV pool admission never promises, from which requests that

@@ -38,6 +38,12 @@ struct EngineOptions: ParsableArguments {
     @Flag(help: "Turn prefix caching off.")
     var noPrefixCaching = false
 
+    @Flag(help: "conserve: never abandon an offline step between layers for an online arrival (the ablation).")
+    var noLayerPreemption = false
+
+    @Flag(help: "conserve: plan with the profiled latency model as fitted, without correcting it from measured steps.")
+    var noLatencyCorrection = false
+
     func configuration(threads: Int) throws -> EngineConfiguration {
         var c = EngineConfiguration()
         c.policy = policy
@@ -54,6 +60,8 @@ struct EngineOptions: ParsableArguments {
         c.maxNumSequences = maxNumSeqs
         c.maxModelLength = maxModelLen
         c.prefixCaching = !noPrefixCaching
+        c.layerPreemption = !noLayerPreemption
+        c.correctsLatencyOnline = !noLatencyCorrection
         c.threads = threads
         c.defaultObjective = ServiceLevelObjective(ttft: (sloTtftMs ?? 1000) / 1000, tpot: (sloTpotMs ?? 100) / 1000)
         if let problem = c.validationError() { throw ValidationError(problem) }

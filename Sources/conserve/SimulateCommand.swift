@@ -39,6 +39,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Relative error of the scheduler's latency model against the true cost (-0.2: it predicts steps 20% shorter than they take).")
     var predictionError = 0.0
 
+    @Flag(help: "Plan with the (mispredicting) latency model as given, without correcting it from simulated step times as the engine does.")
+    var noLatencyCorrection = false
+
     @Option(help: "Standard deviation of seeded random noise on each step's true time (0.05 = 5%).")
     var stepNoise = 0.0
 
@@ -96,11 +99,13 @@ struct SimulateCommand: ParsableCommand {
         var runs: [RunResult] = []
         for name in try runNames() {
             let policy: SchedulingPolicy = SchedulingPolicy(rawValue: name) ?? .conserve
-            let configuration = SchedulerConfiguration(
+            var configuration = SchedulerConfiguration(
                 policy: policy, blockCount: Int(cost.kvBlocks.value), blockSize: Int(cost.blockSize.value),
                 checkpointSlots: Self.ablations.contains(name) ? 0 : cost.checkpointSlots, maxNumBatchedTokens: budget,
                 maxNumSequences: maxNumSeqs ?? Int(cost.maxNumSequences.value), maxModelLength: context,
                 latencyModel: MispredictingModel(base: cost, bias: predictionError), tpotMargin: tpotMargin)
+            configuration.layerPreemption = name != "conserve-budget"
+            configuration.correctsLatencyOnline = !noLatencyCorrection
             var simulator = Simulator(configuration: configuration, costModel: cost)
             simulator.layerPreemption = name != "conserve-budget"
             simulator.stepNoise = stepNoise

@@ -90,4 +90,55 @@ import Testing
         #expect(firstChunks.firstIndex(of: 2)! < firstChunks.firstIndex(of: 1)!)
         h.expectClean()
     }
+
+    @Test func anOnlinePromptGetsTheChunkItsTTFTDeadlineNeeds() {
+        // Steps of 10 ms + 1 ms per token beside one decode at context 10. 400 prompt tokens in
+        // chunks of 31 (what the TPOT slack allows) take 13 steps of 42 ms: 546 ms.
+        let model = LinearStepTime()
+        let decode = StepFeatures().adding(newTokens: 1, cachedTokens: 10)
+        func chunk(_ timeLeft: Double) -> Int {
+            ConServePolicy.deadlineChunk(remaining: 400, cachedTokens: 0, timeLeft: timeLeft, atLeast: 31, limit: 255,
+                                         step: decode, model: model)
+        }
+        #expect(chunk(1.0) == 31)  // in time already: no bigger than the slack allows
+        #expect(chunk(0.5) == 50)  // 8 steps of 61 ms = 488 ms; 45 (9 steps of 56 ms) would miss
+        #expect(chunk(0.3) == 255) // nothing is in time: finish the prompt as soon as it can
+    }
+
+    @Test func theSchedulerSizesAWaitingPromptByItsDeadline() throws {
+        func firstChunk(ttft: Double) throws -> Int {
+            var h = SchedulerHarness(SchedulerHarness.configuration(.conserve, blocks: 200, batched: 256))
+            try h.add(1, .online(.init(ttft: 1, tpot: 0.05)), prompt: prompt(1, length: 8), maxTokens: 50)
+            try h.step() // its first token comes at 10 ms
+            try h.add(2, .online(.init(ttft: ttft, tpot: 0.05)), prompt: prompt(2, length: 400), maxTokens: 2)
+            let plan = try h.step()
+            return plan.chunks.first { $0.requestID == 2 }?.numScheduledTokens ?? 0
+        }
+        // The decode's slack (42.5 ms) leaves 31 tokens; a 500 ms deadline needs chunks of 50.
+        #expect(try firstChunk(ttft: 1.0) == 31)
+        #expect(try firstChunk(ttft: 0.5) == 50)
+    }
+
+    @Test func offlineWorkStopsWhileAnOnlineDecodeIsBehind() throws {
+        var h = SchedulerHarness(SchedulerHarness.configuration(.conserve, blocks: 200, batched: 256))
+        try h.add(1, .online(.init(ttft: 1, tpot: 0.05)), prompt: prompt(1, length: 8), maxTokens: 100)
+        try h.add(2, prompt: prompt(2, length: 8), maxTokens: 100)
+        for _ in 0 ..< 5 { try h.step() }
+        // 10 ms steps against a 50 ms TPOT: the online request is ahead, and offline runs beside it.
+        #expect(try h.step().chunks.contains { !$0.isOnline })
+        // A stall (the OS, a long step) puts it behind its mean TPOT: offline sits out until it catches up.
+        h.now += 1.0
+        let behind = try h.step()
+        #expect(behind.chunks.map(\.requestID) == [1])
+        #expect(ConServePolicy.timeBudget(now: h.now + 1, running: [h.scheduler.running.first { $0.id == 1 }!], onlineWaiting: false,
+                                          tpotMargin: 0.15, hasModel: true).offline == 0)
+        h.expectClean()
+    }
+
+    @Test func theAblationTurnsLayerPreemptionOff() {
+        var configuration = SchedulerHarness.configuration(.conserve)
+        #expect(Scheduler(configuration).layerPreemption != nil)
+        configuration.layerPreemption = false
+        #expect(Scheduler(configuration).layerPreemption == nil)
+    }
 }

@@ -1,0 +1,69 @@
+@testable import Scheduling
+import Testing
+
+@Suite struct CorrectedLatencyModelTests {
+    /// One decode per sequence at `context` positions each.
+    func decodes(_ n: Int, context: Int) -> StepFeatures {
+        var f = StepFeatures()
+        for _ in 0 ..< n { f.add(newTokens: 1, cachedTokens: context) }
+        return f
+    }
+
+    @Test func learnsASlowdownInTheContextRangeWhereItHappens() {
+        let base = LinearStepTime()
+        let model = CorrectedLatencyModel(base: base)
+        let long = decodes(8, context: 3000), short = decodes(8, context: 100)
+        #expect(model.predict(long) == base.predict(long))
+        for _ in 0 ..< 40 { model.observe(long, seconds: 1.5 * base.predict(long)) }
+        #expect(abs(model.predict(long) / base.predict(long) - 1.5) < 0.15)
+        // Other ranges keep the fitted model.
+        #expect(model.predict(short) == base.predict(short))
+        let errors = model.errorsByContext
+        #expect(errors.count == 1)
+        #expect(errors[0].lowerContext == 2048 && errors[0].upperContext == 4096 && errors[0].steps == 40)
+        #expect(abs(errors[0].baseMeanError - 1.0 / 3) < 1e-9)
+        #expect(errors[0].correctedMeanError < 0.1)
+    }
+
+    @Test func staysMonotoneInTokensWithinAStep() {
+        let model = CorrectedLatencyModel(base: LinearStepTime())
+        let base = decodes(4, context: 600)
+        for _ in 0 ..< 10 { model.observe(base, seconds: 0.05) }
+        var last = 0.0
+        for p in 1 ... 300 {
+            let t = model.predict(base.adding(newTokens: p, cachedTokens: 600))
+            #expect(t >= last)
+            last = t
+        }
+    }
+
+    @Test func aStalledStepMovesItOnlyBoundedly() {
+        let base = LinearStepTime()
+        let model = CorrectedLatencyModel(base: base)
+        let f = decodes(2, context: 10)
+        model.observe(f, seconds: 1000)     // a stall, not a trend
+        model.observe(f, seconds: 0)        // not a measurement
+        model.observe(f, seconds: .nan)
+        #expect(model.predict(f) / base.predict(f) <= CorrectedLatencyModel.maxFactor)
+        #expect(model.errorsByContext.first?.steps == 1)
+    }
+
+    @Test func theSchedulerCorrectsFromMeasuredSteps() throws {
+        var configuration = SchedulerHarness.configuration(.conserve)
+        configuration.correctsLatencyOnline = true
+        var h = SchedulerHarness(configuration)
+        h.stepSeconds = 0.033 // a one-token step is predicted at 11 ms and takes three times that
+        try h.add(1, .online(.init(ttft: 1, tpot: 0.2)), prompt: prompt(1, length: 4), maxTokens: 60)
+        try h.runUntilIdle()
+        let last = try #require(h.plans.last)
+        #expect(last.predictedSeconds > 0.025)
+        #expect(h.scheduler.snapshot.latencyErrors.first.map { $0.correctedMeanError < $0.baseMeanError } == true)
+        // Without the flag it plans with the model as given.
+        var plain = SchedulerHarness(SchedulerHarness.configuration(.conserve))
+        plain.stepSeconds = 0.033
+        try plain.add(1, .online(.init(ttft: 1, tpot: 0.2)), prompt: prompt(1, length: 4), maxTokens: 60)
+        try plain.runUntilIdle()
+        #expect(abs(plain.plans.last!.predictedSeconds - 0.011) < 1e-9)
+        #expect(plain.scheduler.latencyCorrection == nil)
+    }
+}
