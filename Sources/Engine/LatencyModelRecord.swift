@@ -5,7 +5,7 @@ import Scheduling
 /// and how well they did on the profile's held-out steps.
 public struct LatencyModelRecord: Sendable, Codable, Equatable {
     /// Bumped when the stored form or the model's form changes; other versions read as missing.
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
 
     public var formatVersion: Int
     public var key: LatencyProfileKey
@@ -26,6 +26,10 @@ public struct LatencyModelRecord: Sendable, Codable, Equatable {
     /// The profile's timing noise: over shapes, the median of (slowest − fastest) / median run.
     public var medianRunSpread: Double
     public var created: Date
+    /// Held-out error per context range (mean cached positions per sequence), so the long
+    /// contexts a service reaches are seen apart from the many short steps of the sweep. Optional
+    /// so a record of an older format decodes, and is then turned down by its version.
+    public var heldOutErrorByContext: [ContextRangeError]?
 
     public init(key: LatencyProfileKey, modelPath: String, model: LatencyModel, objective: LatencyModel.Objective,
                 heldOutMeanAbsolutePercentageError: Double, heldOutMaxAbsolutePercentageError: Double,
@@ -56,6 +60,7 @@ public struct LatencyModelRecord: Sendable, Codable, Equatable {
                   fitMeanAbsolutePercentageError: model.meanAbsolutePercentageError(profile.fit),
                   fitSampleCount: profile.fit.count, heldOutSampleCount: profile.heldOut.count,
                   profileSeconds: profile.seconds, medianRunSpread: profile.medianSpread)
+        heldOutErrorByContext = model.errorsByContext(profile.heldOut)
     }
 
     /// Now, to the whole second: what the stored ISO 8601 date keeps, so a record reads back equal.

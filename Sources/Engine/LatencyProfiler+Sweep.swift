@@ -108,16 +108,19 @@ extension LatencyProfiler {
             self.seed = seed
         }
 
-        /// The sweep `conserve profile` and the engine use: 80 shapes, 50–60 s on SmolLM2-135M
-        /// with two threads (2 cores, AVX2). Long chunks are measured at fewer contexts, and
+        /// The sweep `conserve profile` and the engine use: about 100 shapes on SmolLM2-135M with
+        /// two threads (2 cores, AVX2), out to the longest contexts a served request reaches
+        /// (shapes beyond the model's context or the KV budget are left out). Long chunks are measured at fewer contexts, and
         /// with fewer decode counts beside them, because one of them costs as much as dozens
         /// of short steps; the time saved buys every shape three runs, which a shared machine
         /// needs: its speed drifts by 10–20% over seconds.
         public static let standard = Sweep(
-            prefill: [Grid(sizes: [2, 4, 8, 16, 32, 64, 128], contexts: [0, 512, 1024, 2000]),
-                      Grid(sizes: [256], contexts: [0, 768]),
+            prefill: [Grid(sizes: [2, 4, 8, 16, 32, 64, 128], contexts: [0, 512, 1024, 2000, 4000]),
+                      Grid(sizes: [8, 64, 256], contexts: [7000]),
+                      Grid(sizes: [256], contexts: [0, 768, 3000]),
                       Grid(sizes: [512], contexts: [0])],
-            decodes: [Grid(sizes: [1, 2, 4, 8, 16, 32, 64], contexts: [16, 256, 768, 1536])],
+            decodes: [Grid(sizes: [1, 2, 4, 8, 16, 32, 64], contexts: [16, 256, 768, 1536]),
+                      Grid(sizes: [1, 4, 16, 32], contexts: [3072, 6000])],
             mixed: [MixedGrid(decodes: [1, 4, 16, 32], chunks: [8, 32, 128], contexts: [128, 1024])])
 
         /// A few seconds' sweep for tests: every family, too few shapes for a good fit.

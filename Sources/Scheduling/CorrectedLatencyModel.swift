@@ -104,3 +104,29 @@ public struct LatencyErrorRange: Sendable, Codable, Hashable {
     /// The factor the range's predictions are multiplied by now.
     public var factor: Double
 }
+
+/// A model's mean error over the steps of one context range, as a fraction of the measured time.
+public struct ContextRangeError: Sendable, Codable, Hashable {
+    public var lowerContext: Int
+    public var upperContext: Int?
+    public var steps: Int
+    public var meanError: Double
+}
+
+extension StepTimePredictor {
+    /// Mean |predicted − measured| / measured per context range (`CorrectedLatencyModel`'s ranges).
+    public func errorsByContext(_ samples: [LatencySample]) -> [ContextRangeError] {
+        let bounds = CorrectedLatencyModel.rangeLowerBounds
+        var sums = Array(repeating: (steps: 0, error: 0.0), count: bounds.count)
+        for sample in samples where sample.seconds > 0 && sample.seconds.isFinite {
+            let range = CorrectedLatencyModel.range(of: sample.features)
+            sums[range].steps += 1
+            sums[range].error += abs(predict(sample.features) - sample.seconds) / sample.seconds
+        }
+        return sums.indices.compactMap { i in
+            guard sums[i].steps > 0 else { return nil }
+            return ContextRangeError(lowerContext: bounds[i], upperContext: i + 1 < bounds.count ? bounds[i + 1] : nil,
+                                     steps: sums[i].steps, meanError: sums[i].error / Double(sums[i].steps))
+        }
+    }
+}

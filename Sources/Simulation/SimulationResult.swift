@@ -19,6 +19,8 @@ public struct SimulationResult: Sendable {
     public var endTime: Double
     /// Flag raised → step returned, for each abandoned step.
     public var preemptionLatencies: [Double]
+    /// Step-time prediction error per context range, when the scheduler corrected its model online.
+    public var latencyErrors: [LatencyErrorRange] = []
     /// Requests the executor still held state for at the end (0 when retirements reach it).
     public var executorLeftovers: Int
     /// KV blocks and checkpoint slots still held at the end, when the scheduler has no work.

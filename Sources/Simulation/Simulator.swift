@@ -85,13 +85,15 @@ struct SimulationRun {
         sampleKV(upTo: now)
         let idle = !scheduler.hasWork
         if idle { tellExecutorOfRetirements() }
-        return SimulationResult(
+        var result = SimulationResult(
             records: records, counters: scheduler.counters, countersAtDuration: countersAtDuration ?? scheduler.counters,
             kvUsage: kvUsage, integrityViolations: violations, steps: steps, busySeconds: executor.busySeconds,
             wastedSeconds: executor.wastedSeconds, endTime: now, preemptionLatencies: executor.preemptionLatencies,
             executorLeftovers: idle ? executor.knownRequests : 0,
             leakedBlocks: idle ? scheduler.kv.pool.usedCount : 0,
             leakedSlots: idle ? scheduler.checkpoints.slotCount - scheduler.checkpoints.freeCount : 0)
+        result.latencyErrors = scheduler.latencyCorrection?.errorsByContext ?? []
+        return result
     }
 
     // MARK: - Steps

@@ -1,3 +1,5 @@
+import Scheduling
+
 /// Counters a ConServe engine keeps about its co-serving mechanisms over a run.
 public struct EngineCounters: Codable, Sendable, Equatable {
     /// Offline steps abandoned between layers for an arriving online request.
@@ -24,6 +26,18 @@ public struct EngineCounters: Codable, Sendable, Equatable {
     public var predictionCoverage: Double
     /// Σ|predicted − actual| / Σ actual.
     public var predictionRelativeError: Double
+    /// `conserve`: step-time prediction error per context range, of the fitted latency model and
+    /// of the online-corrected one the scheduler planned with (empty without correction).
+    public var latencyErrors: [LatencyErrorRange] = []
+
+    /// Both errors over every range, weighted by steps: (fitted, corrected); nil without steps.
+    public var latencyError: (fitted: Double, corrected: Double)? {
+        let steps = latencyErrors.reduce(0) { $0 + $1.steps }
+        guard steps > 0 else { return nil }
+        let fitted = latencyErrors.reduce(0.0) { $0 + $1.baseMeanError * Double($1.steps) } / Double(steps)
+        let corrected = latencyErrors.reduce(0.0) { $0 + $1.correctedMeanError * Double($1.steps) } / Double(steps)
+        return (fitted, corrected)
+    }
 
     public init(
         layerPreemptions: Int = 0, recomputePreemptions: Int = 0, pausePreemptions: Int = 0,

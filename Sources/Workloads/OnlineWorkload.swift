@@ -15,6 +15,9 @@ public struct OnlineWorkloadSpec: Sendable {
     /// trace's rate is multiplied by `rateScale`.
     public var onlineLoad: Double?
     public var rateScale: Double = 1
+    /// Online requests per second, when set: ahead of `onlineLoad` and `rateScale` (the
+    /// capacity search and load fractions of `bench serve` set rates directly).
+    public var targetRate: Double?
     /// Prompt and output lengths are multiplied by this, then clipped.
     public var lengthScale: Double = 1
     public var maxPromptTokens: Int
@@ -82,7 +85,7 @@ public enum OnlineWorkload {
         } / Double(statistics.count)
         let span = max(statistics.last!.arrival - statistics.first!.arrival, 1e-9)
         let traceRate = Double(statistics.count - 1) / span
-        var rate = spec.onlineLoad.map { $0 / meanWork } ?? traceRate * spec.rateScale
+        var rate = spec.targetRate ?? spec.onlineLoad.map { $0 / meanWork } ?? traceRate * spec.rateScale
         guard rate > 0, rate.isFinite else { throw WorkloadDataError("the online rate is not positive (\(rate) req/s)") }
 
         var arrivals: [OnlinePlan.Arrival] = []
@@ -100,7 +103,7 @@ public enum OnlineWorkload {
             // The window's own requests can be longer or denser than the trace's average: with a
             // target load, the stretch is found by bisection (the offered load falls as the
             // stretch grows) so that the arrivals offer that load.
-            if let target = spec.onlineLoad {
+            if spec.targetRate == nil, let target = spec.onlineLoad {
                 func offered(_ stretch: Double) -> Double { load(of: replay(window, spec, stretch: stretch), spec, work) }
                 var low = stretch / 1000, high = stretch * 1000 // offered(low) ≥ target ≥ offered(high)
                 for _ in 0 ..< 60 where high / low > 1.0001 {

@@ -60,6 +60,9 @@ public struct ServeReport: Codable, Sendable, Equatable {
                     : "\(Self.fixed($0.predictionCoverage * 100, 1))% / \(Self.fixed($0.predictionRelativeError * 100, 1))%" }
             }),
             ("Peak KV usage (%)", { $0.peakKVUsage.map { Self.fixed($0 * 100, 1) } }),
+            ("Step-time error, fitted / corrected (% mean)", { run in
+                run.engine?.latencyError.map { "\(Self.fixed($0.fitted * 100, 1)) / \(Self.fixed($0.corrected * 100, 1))" }
+            }),
         ]
         var lines = [
             "| Metric | " + runs.map { Self.cell($0.label) }.joined(separator: " | ") + " |",

@@ -19,7 +19,7 @@ struct BenchServeCommand: AsyncParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var engineOptions: EngineOptions
 
-    @Option(help: "Comma-separated runs in process: online-only, fcfs, priority, conserve, ecoserve (empty for none).")
+    @Option(help: "Comma-separated runs in process: online-only, fcfs, priority, priority@N (static budget N), conserve, conserve-budget and conserve-layer (the ablation: no layer preemption and no checkpoints; no checkpoints), ecoserve (empty for none).")
     var policies = "online-only,fcfs,priority,conserve"
 
     @Option(help: "Also run against a server over HTTP, as NAME=URL (repeatable). NAME containing 'conserve' uses ConServe's extensions (flex tier, ignore_eos); any other is treated as a plain OpenAI server (llama.cpp), offline work as ordinary requests.")
@@ -34,16 +34,8 @@ struct BenchServeCommand: AsyncParsableCommand {
     @OptionGroup var workload: ServeWorkloadOptions
 
     func validate() throws {
-        _ = try runNames()
+        _ = try RunSpec.parse(list: policies)
         _ = try peers()
-    }
-
-    func runNames() throws -> [String] {
-        let names = policies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        for name in names where name != "online-only" && SchedulingPolicy(rawValue: name) == nil {
-            throw ValidationError("unknown policy '\(name)' in --policies (online-only, \(SchedulingPolicy.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        return names
     }
 
     func peers() throws -> [(name: String, url: String, flavor: HTTPTarget.Flavor)] {
@@ -60,44 +52,62 @@ struct BenchServeCommand: AsyncParsableCommand {
         let path = try modelOptions.resolvedPath()
         let model = try LoadedModel(path: path)
         let tokenizer = try Tokenizer(gguf: model.file)
-        var engineConfiguration = try engineOptions.configuration(threads: modelOptions.threads)
+        let engineConfiguration = try engineOptions.configuration(threads: modelOptions.threads)
         let predictor = try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: modelOptions.threads, log: Console.status, store: .standard)
         let capacity = EngineCapacity(predictor: predictor, budget: engineConfiguration.maxNumBatchedTokens)
-
-        // The workload, built once and replayed identically by every run.
         let context = min(engineConfiguration.maxModelLength ?? model.config.contextLength, model.config.contextLength)
-        let built = try workload.build(
-            capacity: capacity, tokenizer: tokenizer, context: context, sloTtftMs: engineOptions.sloTtftMs,
-            sloTpotMs: engineOptions.sloTpotMs,
-            extraSettings: ["threads": "\(modelOptions.threads)", "model": URL(fileURLWithPath: path).lastPathComponent])
-        let (load, objective) = (built.load, built.objective)
-        engineConfiguration.defaultObjective = objective
-
-        var runs: [RunResult] = []
-        for name in try runNames() {
-            var configuration = engineConfiguration
-            configuration.policy = name == "online-only" ? .conserve : SchedulingPolicy(rawValue: name)!
-            let engine = try EngineHandle(model: model, tokenizer: tokenizer, configuration: configuration, latencyModel: predictor)
-            var runLoad = load
-            if name == "online-only" { runLoad.offline = [] }
-            runs.append(await inProcess(name, engine: engine, tokenizer: tokenizer, load: runLoad, objective: objective))
-            engine.shutdown()
-        }
+        let specs = try RunSpec.parse(list: policies)
         let peers = try peers()
-        if !peers.isEmpty {
-            let client = HTTPTarget.makeClient(connections: load.online.count + load.offlineConcurrency + 16)
-            for peer in peers {
-                let target = HTTPTarget(url: peer.url, flavor: peer.flavor, model: servedModelName,
-                                        endOfGenerationIDs: tokenizer.endOfGenerationIDs, client: client)
-                var peerLoad = load
-                if peer.flavor == .openai { peerLoad.offlineConcurrency = peerOfflineConcurrency }
-                runs.append(await replay(peer.name, target: target, load: peerLoad, objective: objective))
-            }
-            try await client.shutdown()
-        }
+        let client = peers.isEmpty ? nil : HTTPTarget.makeClient(connections: 4096)
 
-        try workload.emit(ServeReport(workload: built.settings, objective: objective, runs: runs))
+        // Each workload is built once and replayed identically by every run on it.
+        let sweep = LoadSweep(options: workload, build: { rate, window, duration in
+            try workload.build(
+                capacity: capacity, tokenizer: tokenizer, context: context, sloTtftMs: engineOptions.sloTtftMs,
+                sloTpotMs: engineOptions.sloTpotMs, defaultObjective: Self.defaultObjective, rate: rate, window: window,
+                duration: duration,
+                extraSettings: ["threads": "\(modelOptions.threads)", "model": URL(fileURLWithPath: path).lastPathComponent])
+        }, run: { built, specs, withPeers in
+            let (load, objective) = (built.load, built.objective)
+            var runs: [RunResult] = []
+            for spec in specs {
+                var configuration = engineConfiguration
+                configuration.defaultObjective = objective
+                configuration.policy = spec.policy
+                configuration.layerPreemption = spec.layerPreemption
+                if !spec.checkpoints { configuration.checkpoint = .none }
+                if let budget = spec.maxNumBatchedTokens { configuration.maxNumBatchedTokens = budget }
+                let engine = try EngineHandle(model: model, tokenizer: tokenizer, configuration: configuration, latencyModel: predictor)
+                var runLoad = load
+                if spec.withoutOffline { runLoad.offline = [] }
+                runs.append(await inProcess(spec.label, engine: engine, tokenizer: tokenizer, load: runLoad, objective: objective))
+                engine.shutdown()
+            }
+            if withPeers, let client {
+                for peer in peers {
+                    let target = HTTPTarget(url: peer.url, flavor: peer.flavor, model: servedModelName,
+                                            endOfGenerationIDs: tokenizer.endOfGenerationIDs, client: client)
+                    var peerLoad = load
+                    if peer.flavor == .openai { peerLoad.offlineConcurrency = peerOfflineConcurrency }
+                    runs.append(await replay(peer.name, target: target, load: peerLoad, objective: objective))
+                }
+            }
+            return runs
+        }, defaultBudget: engineConfiguration.maxNumBatchedTokens)
+        let report: LoadSweepReport
+        do {
+            report = try await sweep(specs)
+        } catch {
+            try? await client?.shutdown()
+            throw error
+        }
+        try await client?.shutdown()
+        try workload.emit(report)
     }
+
+    /// Objectives fixed before the load, as the paper fixes them: a chat user's TTFT and
+    /// reading speed. The flags override them.
+    static let defaultObjective = ServiceLevelObjective(ttft: 2.0, tpot: 0.1)
 
     /// One policy in process, with the engine's own counters and KV usage sampled alongside.
     func inProcess(_ name: String, engine: EngineHandle, tokenizer: Tokenizer, load: LoadPlan, objective: ServiceLevelObjective) async -> RunResult {
@@ -139,6 +149,7 @@ struct BenchServeCommand: AsyncParsableCommand {
             kvLoanPreemptions: after.kvLoanPreemptions - before.kvLoanPreemptions,
             predictedRequests: prediction.count, predictionCoverage: prediction.coverage,
             predictionRelativeError: prediction.relativeError)
+        result.engine?.latencyErrors = end.latencyErrors
         return result
     }
 

@@ -85,6 +85,11 @@ struct ProfileCommand: ParsableCommand {
         print(String(format: "  a4 per sequence             %10.4f ms", m.perSequence * 1e3))
         print("held-out error: \(percent(r.heldOutMeanAbsolutePercentageError)) mean, \(percent(r.heldOutMaxAbsolutePercentageError)) max"
             + " (on fitted steps: \(percent(r.fitMeanAbsolutePercentageError)) mean; target: under 5% mean)")
+        if let byContext = r.heldOutErrorByContext, !byContext.isEmpty {
+            print("  held-out mean error by context (mean cached positions per sequence): " + byContext.map {
+                "\($0.lowerContext)–\($0.upperContext.map(String.init) ?? "") \(percent($0.meanError)) (\($0.steps))"
+            }.joined(separator: ", "))
+        }
         if !report.heldOutErrorByObjective.isEmpty {
             let others = LatencyModel.Objective.allCases.compactMap { objective in
                 report.heldOutErrorByObjective[objective.rawValue].map { "\(objective.rawValue) \(percent($0))" }

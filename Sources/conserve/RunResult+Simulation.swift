@@ -15,11 +15,12 @@ extension RunResult {
             return record
         }
         let end = simulation.counters, atDuration = simulation.countersAtDuration
-        let counters = EngineCounters(
+        var counters = EngineCounters(
             layerPreemptions: end.preemptions[.layer] ?? 0, recomputePreemptions: end.preemptions[.recompute] ?? 0,
             pausePreemptions: end.preemptions[.pause] ?? 0, restoredTokens: end.restoredTokens,
             recomputedTokens: end.recomputedTokens, offlineComputedTokens: atDuration.computedTokens[1],
             kvLoans: end.kvLoans, kvLoanMoves: end.kvLoanMoves, kvLoanPreemptions: end.kvLoanPreemptions)
+        counters.latencyErrors = simulation.latencyErrors
         self.init(label: label, metrics: ServeMetrics(records: records, duration: duration, objective: objective),
                   engine: counters, kvUsage: simulation.kvUsage.map { KVSample(time: $0.time, usedFraction: $0.usedFraction) },
                   records: records)

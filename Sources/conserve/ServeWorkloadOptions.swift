@@ -52,6 +52,27 @@ struct ServeWorkloadOptions: ParsableArguments {
     @Option(help: "The data directory (traces, datasets); default: $CONSERVE_DATA, else the repository's data/.")
     var data: String?
 
+    @Flag(help: "Find the online capacity first: the highest online rate at which online-only meets both objectives at P99 (bisection on --search-duration runs).")
+    var capacitySearch = false
+
+    @Option(help: "Comma-separated shares of the online capacity to run every policy at, e.g. 0.5,0.7,0.9 (implies --capacity-search).")
+    var loadFractions: String?
+
+    @Option(help: "Replay this many windows of the trace (each --window-spacing trace seconds after the last) and report each figure's mean and range.")
+    var windows = 1
+
+    @Option(help: "Trace seconds between the starts of successive windows.")
+    var windowSpacing = 600.0
+
+    @Option(help: "Seconds of arrivals in each run of the capacity search and of --tune-priority.")
+    var searchDuration = 60.0
+
+    @Option(help: "Bisection steps of the capacity search once it has a bracket.")
+    var searchSteps = 4
+
+    @Flag(help: "Also run priority at the largest static budget (halving from --max-num-batched-tokens) at which it meets both objectives, per load fraction.")
+    var tunePriority = false
+
     @Flag(help: "A representative two-minute version: 25 seconds per run.")
     var quick = false
 
@@ -70,8 +91,28 @@ struct ServeWorkloadOptions: ParsableArguments {
         if let burstiness, burstiness <= 0 { throw ValidationError("--burstiness must be positive") }
         if onlineLoad != nil && rateScale != nil { throw ValidationError("give --online-load or --rate-scale, not both") }
         guard offlineConcurrency >= 0 else { throw ValidationError("--offline-concurrency must be at least 0") }
+        guard windows >= 1 else { throw ValidationError("--windows must be at least 1") }
+        guard windowSpacing > 0, searchDuration > 0 else { throw ValidationError("--window-spacing and --search-duration must be positive") }
+        guard searchSteps >= 0 else { throw ValidationError("--search-steps must be at least 0") }
         _ = try offlineKinds()
+        _ = try fractions()
     }
+
+    /// The load fractions to run at; `[nil]` (the flags' own load) without --load-fractions.
+    func fractions() throws -> [Double?] {
+        guard let loadFractions else { return [nil] }
+        let values = try loadFractions.split(separator: ",").map { text -> Double in
+            guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value > 0, value.isFinite else {
+                throw ValidationError("--load-fractions takes positive numbers separated by commas, e.g. 0.5,0.7,0.9 (got '\(text)')")
+            }
+            return value
+        }
+        guard !values.isEmpty else { throw ValidationError("--load-fractions is empty") }
+        return values
+    }
+
+    /// Whether the capacity is searched for (asked, or needed by --load-fractions).
+    var searchesCapacity: Bool { capacitySearch || loadFractions != nil }
 
     var runDuration: Double { quick ? 25 : duration }
 
@@ -85,9 +126,15 @@ struct ServeWorkloadOptions: ParsableArguments {
     /// Builds the workload every run replays identically: online arrivals from the trace at
     /// the asked load (measured with `capacity`), prompts of those lengths, the offline corpus,
     /// and the objectives (the flags', or ones derived from the latency model).
+    ///
+    /// `rate` (online requests/s) overrides the flags' load; `window` moves the trace start by
+    /// that many `--window-spacing`s; `defaultObjective` stands in for objectives the flags do
+    /// not give (nil: derived from the latency model, as the simulator's GPU profiles need).
     func build(capacity: EngineCapacity, tokenizer: Tokenizer, context: Int, sloTtftMs: Double?, sloTpotMs: Double?,
+               defaultObjective: ServiceLevelObjective? = nil, rate: Double? = nil, window: Int = 0, duration: Double? = nil,
                extraSettings: [String: String]) throws -> ServeWorkload {
-        let duration = runDuration
+        let duration = duration ?? runDuration
+        let traceStart = self.traceStart + Double(window) * windowSpacing
         let dataDirectory = try DataDirectory.locate(data)
         let rows: [TraceRow] = switch trace {
         case .conv: try TraceFile.azure(path: dataDirectory + "/traces/azure_conv_2023.csv")
@@ -100,6 +147,7 @@ struct ServeWorkloadOptions: ParsableArguments {
         spec.traceStart = traceStart
         spec.onlineLoad = rateScale == nil ? (onlineLoad ?? 0.4) : nil
         spec.rateScale = rateScale ?? 1
+        spec.targetRate = rate
         spec.lengthScale = lengthScale
         spec.seed = seed
         let plan = try OnlineWorkload.plan(spec, work: capacity.workSeconds)
@@ -107,8 +155,9 @@ struct ServeWorkloadOptions: ParsableArguments {
         let sortedPrompts = plan.arrivals.map(\.promptTokens).sorted()
         let p90Prompt = sortedPrompts.isEmpty ? 1 : sortedPrompts[min(sortedPrompts.count - 1, sortedPrompts.count * 9 / 10)]
         let profileObjective = capacity.defaultObjective(promptTokens: p90Prompt, context: Int(plan.meanTokens))
-        let objective = ServiceLevelObjective(ttft: sloTtftMs.map { $0 / 1000 } ?? profileObjective.ttft,
-                                              tpot: sloTpotMs.map { $0 / 1000 } ?? profileObjective.tpot)
+        let fallback = defaultObjective ?? profileObjective
+        let objective = ServiceLevelObjective(ttft: sloTtftMs.map { $0 / 1000 } ?? fallback.ttft,
+                                              tpot: sloTpotMs.map { $0 / 1000 } ?? fallback.tpot)
         let online = plan.arrivals.map { arrival in
             let prompt = prompts.prompt(tokens: arrival.promptTokens)
             return TimedRequest(arrival: arrival.time, request: WorkloadRequest(
@@ -124,7 +173,7 @@ struct ServeWorkloadOptions: ParsableArguments {
         var settings: [String: String] = [
             "trace": trace.rawValue, "arrivals": burstiness.map { "gamma, CV \($0)" } ?? "trace",
             "trace_start_s": fmt(traceStart), "duration_s": fmt(duration),
-            "online_load_target": spec.onlineLoad.map(fmt) ?? "–", "online_load_offered": fmt(plan.offeredLoad),
+            "online_load_target": rate == nil ? spec.onlineLoad.map(fmt) ?? "–" : "–", "online_load_offered": fmt(plan.offeredLoad),
             "online_rate_rps": fmt(plan.rate), "trace_rate_rps": fmt(plan.traceRate), "online_requests": "\(online.count)",
             "online_work_s_per_request": fmt(plan.meanWork), "length_scale": fmt(lengthScale),
             "max_prompt_tokens": "\(spec.maxPromptTokens)", "max_output_tokens": "\(spec.maxOutputTokens)",
@@ -136,6 +185,26 @@ struct ServeWorkloadOptions: ParsableArguments {
         settings.merge(extraSettings) { _, extra in extra }
         Console.status("workload: \(online.count) online requests over \(fmt(duration)) s (\(fmt(plan.rate)) req/s, offered load \(fmt(plan.offeredLoad)), \(fmt(plan.meanWork)) engine-s per request), \(offlineJobs.count) offline jobs, \(offlineConcurrency) in flight; objectives TTFT \(fmt(objective.ttft * 1000)) ms, TPOT \(fmt(objective.tpot * 1000)) ms")
         return ServeWorkload(load: load, objective: objective, settings: settings)
+    }
+
+    /// Writes a sweep as the flags ask: one fraction and one window print as a single report
+    /// (charts included); more print the sweep's table, and its JSON holds every report.
+    func emit(_ sweep: LoadSweepReport) throws {
+        if sweep.cells.count == 1, sweep.capacity == nil, sweep.priorityTuning.isEmpty {
+            return try emit(sweep.cells[0].report)
+        }
+        if let plot {
+            for cell in sweep.cells {
+                let folder = plot + "/" + (cell.fraction.map { "load-\(fmt($0))" } ?? "load") + "-window-\(cell.window)"
+                for file in try cell.report.writePlots(to: folder) { Console.status("wrote \(file)") }
+            }
+        }
+        if json {
+            Console.status(sweep.table())
+            Console.write(String(decoding: try sweep.json(), as: UTF8.self) + "\n")
+        } else {
+            Console.write(sweep.table())
+        }
     }
 
     /// Writes the report as the flags ask: charts, then JSON or the table.

@@ -10,7 +10,7 @@ import Workloads
 /// `conserve simulate`: the workload of `bench serve`, run by the real `Scheduling` code
 /// against a simulated executor whose step times come from a cost model (this machine's
 /// profile, or an H100 model), on a virtual clock. Same figures, same JSON and charts.
-struct SimulateCommand: ParsableCommand {
+struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simulate",
         abstract: "Simulate bench serve's workload on a cost model (cpu, h100-llama-3.1-8b, 4xh100-llama-3.1-70b or a JSON file)."
@@ -21,7 +21,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Cost model: a shipped name (cpu, h100-llama-3.1-8b, 4xh100-llama-3.1-70b) or a JSON file. cpu takes this machine's stored latency profile (measured if missing).")
     var costModel = "cpu"
 
-    @Option(help: "Comma-separated runs: online-only, fcfs, priority, conserve, ecoserve, and the ablation conserve-budget (no layer preemption, no checkpoints) and conserve-layer (no checkpoints).")
+    @Option(help: "Comma-separated runs: online-only, fcfs, priority, priority@N (static budget N), conserve, ecoserve, and the ablation conserve-budget (no layer preemption, no checkpoints) and conserve-layer (no checkpoints).")
     var policies = "online-only,fcfs,priority,conserve"
 
     @Option(help: "Tokens per step at most (default: the cost model's).")
@@ -53,23 +53,13 @@ struct SimulateCommand: ParsableCommand {
 
     @OptionGroup var workload: ServeWorkloadOptions
 
-    static let ablations = ["conserve-budget", "conserve-layer"]
-
     func validate() throws {
         guard predictionError > -1 else { throw ValidationError("--prediction-error must be above -1") }
         guard stepNoise >= 0 else { throw ValidationError("--step-noise must not be negative") }
-        _ = try runNames()
+        _ = try RunSpec.parse(list: policies)
     }
 
-    func runNames() throws -> [String] {
-        let names = policies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        for name in names where name != "online-only" && !Self.ablations.contains(name) && SchedulingPolicy(rawValue: name) == nil {
-            throw ValidationError("unknown run '\(name)' in --policies (online-only, \((SchedulingPolicy.allCases.map(\.rawValue) + Self.ablations).joined(separator: ", ")))")
-        }
-        return names
-    }
-
-    func run() throws {
+    func run() async throws {
         let path = try modelOptions.resolvedPath()
         let model = try LoadedModel(path: path)
         let tokenizer = try Tokenizer(gguf: model.file)
@@ -82,44 +72,46 @@ struct SimulateCommand: ParsableCommand {
         }
         let budget = maxNumBatchedTokens ?? Int(cost.maxNumBatchedTokens.value)
         let context = Int(cost.maxModelLength.value)
-        let built = try workload.build(
-            capacity: EngineCapacity(predictor: cost, budget: budget), tokenizer: tokenizer, context: context,
-            sloTtftMs: sloTtftMs, sloTpotMs: sloTpotMs,
-            extraSettings: ["cost_model": cost.name, "prediction_error": fmt(predictionError), "step_noise": fmt(stepNoise),
-                            "kv_blocks": "\(Int(cost.kvBlocks.value))", "max_num_batched_tokens": "\(budget)"])
-        var simulated = SimulatedWorkload(built.load, objective: built.objective)
-        var settings = built.settings
-        if offlineArxiv {
-            let arxiv = try OfflineLengthTrace.arxiv(dataDirectory: DataDirectory.locate(workload.data), seed: workload.seed, context: context)
-            simulated.offline = OfflineLengthTrace.interleave(simulated.offline, arxiv)
-            settings["offline"] = [settings["offline"], "arxiv (lengths)"].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: ",")
-            settings["offline_jobs"] = "\(simulated.offline.count)"
-        }
-
-        var runs: [RunResult] = []
-        for name in try runNames() {
-            let policy: SchedulingPolicy = SchedulingPolicy(rawValue: name) ?? .conserve
-            var configuration = SchedulerConfiguration(
-                policy: policy, blockCount: Int(cost.kvBlocks.value), blockSize: Int(cost.blockSize.value),
-                checkpointSlots: Self.ablations.contains(name) ? 0 : cost.checkpointSlots, maxNumBatchedTokens: budget,
-                maxNumSequences: maxNumSeqs ?? Int(cost.maxNumSequences.value), maxModelLength: context,
-                latencyModel: MispredictingModel(base: cost, bias: predictionError), tpotMargin: tpotMargin)
-            configuration.layerPreemption = name != "conserve-budget"
-            configuration.correctsLatencyOnline = !noLatencyCorrection
-            var simulator = Simulator(configuration: configuration, costModel: cost)
-            simulator.layerPreemption = name != "conserve-budget"
-            simulator.stepNoise = stepNoise
-            simulator.seed = workload.seed
-            var runWorkload = simulated
-            if name == "online-only" { runWorkload.offline = [] }
-            let started = ContinuousClock.now
-            let result = simulator.run(runWorkload)
-            let failed = result.records.filter { $0.error != nil }
-            if let first = failed.first { Console.status("[\(name)] \(failed.count) failed requests; first: \(first.error!)") }
-            Console.status("[\(name)] \(result.steps) steps, \(fmt(result.endTime)) virtual s in \(fmt((ContinuousClock.now - started).inSeconds)) s")
-            runs.append(RunResult(label: name, simulation: result, duration: runWorkload.duration, objective: built.objective))
-        }
-        try workload.emit(ServeReport(workload: settings, objective: built.objective, runs: runs))
+        let arxiv = offlineArxiv
+            ? try OfflineLengthTrace.arxiv(dataDirectory: DataDirectory.locate(workload.data), seed: workload.seed, context: context)
+            : []
+        let sweep = LoadSweep(options: workload, build: { rate, window, duration in
+            var built = try workload.build(
+                capacity: EngineCapacity(predictor: cost, budget: budget), tokenizer: tokenizer, context: context,
+                sloTtftMs: sloTtftMs, sloTpotMs: sloTpotMs, rate: rate, window: window, duration: duration,
+                extraSettings: ["cost_model": cost.name, "prediction_error": fmt(predictionError), "step_noise": fmt(stepNoise),
+                                "kv_blocks": "\(Int(cost.kvBlocks.value))", "max_num_batched_tokens": "\(budget)"])
+            if !arxiv.isEmpty {
+                built.settings["offline"] = [built.settings["offline"], "arxiv (lengths)"].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: ",")
+                built.settings["offline_jobs"] = "\(built.load.offline.count + arxiv.count)"
+            }
+            return built
+        }, run: { built, specs, _ in
+            var simulated = SimulatedWorkload(built.load, objective: built.objective)
+            if !arxiv.isEmpty { simulated.offline = OfflineLengthTrace.interleave(simulated.offline, arxiv) }
+            return specs.map { spec in
+                var configuration = SchedulerConfiguration(
+                    policy: spec.policy, blockCount: Int(cost.kvBlocks.value), blockSize: Int(cost.blockSize.value),
+                    checkpointSlots: spec.checkpoints ? cost.checkpointSlots : 0, maxNumBatchedTokens: spec.maxNumBatchedTokens ?? budget,
+                    maxNumSequences: maxNumSeqs ?? Int(cost.maxNumSequences.value), maxModelLength: context,
+                    latencyModel: MispredictingModel(base: cost, bias: predictionError), tpotMargin: tpotMargin)
+                configuration.layerPreemption = spec.layerPreemption
+                configuration.correctsLatencyOnline = !noLatencyCorrection
+                var simulator = Simulator(configuration: configuration, costModel: cost)
+                simulator.layerPreemption = spec.layerPreemption
+                simulator.stepNoise = stepNoise
+                simulator.seed = workload.seed
+                var runWorkload = simulated
+                if spec.withoutOffline { runWorkload.offline = [] }
+                let started = ContinuousClock.now
+                let result = simulator.run(runWorkload)
+                let failed = result.records.filter { $0.error != nil }
+                if let first = failed.first { Console.status("[\(spec.label)] \(failed.count) failed requests; first: \(first.error!)") }
+                Console.status("[\(spec.label)] \(result.steps) steps, \(fmt(result.endTime)) virtual s in \(fmt((ContinuousClock.now - started).inSeconds)) s")
+                return RunResult(label: spec.label, simulation: result, duration: runWorkload.duration, objective: built.objective)
+            }
+        }, defaultBudget: budget)
+        try workload.emit(try await sweep(try RunSpec.parse(list: policies)))
     }
 }
 
