@@ -1,33 +1,46 @@
 #!/usr/bin/env bash
-# The co-serving headline (docs/BENCHMARKS.md): every policy in process and llama.cpp's server
-# over HTTP on the identical workload, in one `conserve bench serve` run.
+# The co-serving headline (docs/BENCHMARKS.md), measured the way the paper measures it:
+# objectives fixed first (TTFT ≤ 2 s, TPOT ≤ 100 ms), the online capacity found by bisection
+# on online-only, then every run at 0.5, 0.7 and 0.9 of it on 3 windows of the trace, with
+# llama.cpp's own llama-server (parallel slots, continuous batching) over HTTP on the identical
+# requests, at offline concurrencies 0, 1 and 4.
 #
-#   scripts/bench-headline.sh [extra bench-serve flags...]
+#   scripts/bench-headline.sh [MODEL] [extra bench-serve flags...]
 #
-# Installs llama-cpp-python (PyPI, builds llama.cpp from source, ~10 minutes) into
-# $LLAMA_VENV the first time. llama.cpp is a yardstick here, never a dependency of ConServe.
+# MODEL is a path or a model name (default: the default model). llama-server comes from
+# llama.cpp built natively ($PEER_BIN, else ../shared/tools/llama-cpp-peer.sh beside the
+# checkout); it is a yardstick here, never a dependency of ConServe. The full run takes hours
+# on 2 cores; DURATION, WINDOWS and FRACTIONS shorten it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}
-LLAMA_VENV=${LLAMA_VENV:-/tmp/llamacpp-venv}
-LLAMA_PORT=${LLAMA_PORT:-8089}
+PORT=${PORT:-8089}
+SLOTS=${SLOTS:-8}
 OUT=${OUT:-bench-results}
+DURATION=${DURATION:-120}
+WINDOWS=${WINDOWS:-3}
+FRACTIONS=${FRACTIONS:-0.5,0.7,0.9}
+POLICIES=${POLICIES:-online-only,fcfs,priority,conserve-budget,conserve-layer,conserve}
+MODEL_NAME=default
+if [ $# -gt 0 ] && [[ "$1" != --* ]]; then MODEL_NAME=$1; shift; fi
 
 swift build -c release --product conserve
-MODEL=$(.build/release/conserve pull)
-if [ ! -x "$LLAMA_VENV/bin/python" ] || ! "$LLAMA_VENV/bin/python" -c 'import llama_cpp.server' 2>/dev/null; then
-    python3 -m venv "$LLAMA_VENV"
-    "$LLAMA_VENV/bin/pip" install -q 'llama-cpp-python[server]'
+if [ "$MODEL_NAME" = default ]; then MODEL=$(.build/release/conserve pull); else MODEL=$(.build/release/conserve pull "$MODEL_NAME" 2>/dev/null || echo "$MODEL_NAME"); fi
+if [ -z "${PEER_BIN:-}" ]; then
+    if [ -x ../shared/tools/llama-cpp-peer.sh ]; then PEER_BIN=$(../shared/tools/llama-cpp-peer.sh)
+    else echo "bench-headline: set PEER_BIN to a folder with llama.cpp's llama-server" >&2; exit 1; fi
 fi
-# llama-cpp-python's server runs one request at a time (no parallel slots). With
-# interrupt_requests on (its default), every queued request would cut the stream in progress
-# short, so it is off; n_ctx is the model's full context, as ConServe's.
-"$LLAMA_VENV/bin/python" -m llama_cpp.server --model "$MODEL" --n_threads "$THREADS" --n_threads_batch "$THREADS" \
-    --n_ctx 8192 --interrupt_requests False --port "$LLAMA_PORT" > /tmp/llamacpp-server.log 2>&1 &
-LLAMA_PID=$!
-trap 'kill $LLAMA_PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$LLAMA_PORT/v1/models" > /dev/null && break; sleep 1; done
+# Each of the SLOTS parallel slots gets the model's full context (8,192 tokens for SmolLM2), as
+# every ConServe request may; --cont-batching is llama-server's default.
+mkdir -p "$OUT"
+"$PEER_BIN/llama-server" -m "$MODEL" -t "$THREADS" -tb "$THREADS" -np "$SLOTS" -c $((8192 * SLOTS)) \
+    --host 127.0.0.1 --port "$PORT" > "$OUT/llama-server.log" 2>&1 &
+PEER_PID=$!
+trap 'kill $PEER_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health" > /dev/null && break; sleep 1; done
 
 mkdir -p "$OUT"
-.build/release/conserve bench serve --threads "$THREADS" --url "llama.cpp=http://127.0.0.1:$LLAMA_PORT" \
+.build/release/conserve bench serve --model "$MODEL" --threads "$THREADS" --policies "$POLICIES" \
+    --load-fractions "$FRACTIONS" --windows "$WINDOWS" --duration "$DURATION" --tune-priority \
+    --url "llama-server=http://127.0.0.1:$PORT" --peer-offline-concurrency 0,1,4 \
     --plot "$OUT" --json "$@" > "$OUT/headline.json"   # the table goes to standard error

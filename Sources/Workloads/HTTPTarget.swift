@@ -32,10 +32,13 @@ public struct HTTPTarget: LoadTarget {
         self.client = client
     }
 
-    /// One connection per request in flight, as many clients would open them.
+    /// One connection per request in flight, as many clients would open them. Idle connections
+    /// are dropped after 2 s, before servers drop them: llama-server (cpp-httplib) closes a
+    /// keep-alive connection idle for 5 s, and a request sent on it as it closes failed with
+    /// "I/O on closed channel" when the pool kept connections for 60 s.
     public static func makeClient(connections: Int) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
+        configuration.connectionPool = .init(idleTimeout: .seconds(2), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
         configuration.timeout = .init(connect: .seconds(30), read: .seconds(900))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
@@ -68,7 +71,14 @@ public struct HTTPTarget: LoadTarget {
             http.headers.add(name: "Content-Type", value: "application/json")
             if let apiKey { http.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
             http.body = .bytes(ByteBuffer(bytes: try body(request)))
-            let response = try await client.execute(http, timeout: .seconds(900))
+            let response: HTTPClientResponse
+            do {
+                response = try await client.execute(http, timeout: .seconds(900))
+            } catch where Self.closedBeforeResponse(error) {
+                // A pooled connection the server closed as the request went out: nothing was
+                // answered, so the request goes once more on a fresh connection.
+                response = try await client.execute(http, timeout: .seconds(900))
+            }
             var parser = SSEParser()
             if response.status != .ok {
                 let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
@@ -94,6 +104,16 @@ public struct HTTPTarget: LoadTarget {
             }
         }
         return record
+    }
+}
+
+extension HTTPTarget {
+    /// The connection closed under a request before any response came: the server never
+    /// answered it, so it may be sent again.
+    static func closedBeforeResponse(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError, error == .remoteConnectionClosed { return true }
+        if let error = error as? ChannelError, error == .ioOnClosedChannel || error == .alreadyClosed { return true }
+        return false
     }
 }
 

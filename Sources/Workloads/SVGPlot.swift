@@ -37,30 +37,32 @@ public enum SVGPlot {
         return chart.render()
     }
 
-    /// Online and offline tokens/s over time for each run, in two stacked panels sharing the
-    /// time axis: the online load on top, the offline throughput harvested beside it below.
-    /// Each run is one colour, one step line per panel.
+    /// Online and offline tokens/s over time, one small panel per run (small multiples), all on
+    /// the same time and rate axes: each panel shows its run's online load and the offline
+    /// throughput harvested beside it, so runs compare panel against panel instead of five
+    /// lines crossing in one plot. The run's name labels its panel.
     public static func timelineChart(title: String, series: [(label: String, timeline: ThroughputTimeline)]) -> String {
-        var chart = SVGChart(title: title)
+        let panelHeight = 88.0, gap = 26.0
+        let height = 44 + Double(max(series.count, 1)) * (panelHeight + gap) + 40
+        var chart = SVGChart(height: height, title: title)
         let time = ChartAxis.linear(fitting: series.flatMap { $0.timeline.bins.map(\.end) })
-        let gap = 24.0
-        let panelHeight = (chart.height - 104 - gap) / 2
-        for (row, workClass) in [WorkClass.online, .offline].enumerated() {
-            let panel = SVGChart.Panel(
-                left: 80, top: 44 + Double(row) * (panelHeight + gap), width: chart.plotRight - 100, height: panelHeight,
-                x: time, y: .linear(fitting: series.flatMap { $0.timeline.bins.map { $0[workClass] } }))
-            chart.axes(
-                panel, xLabel: row == 1 ? "Time since start (s)" : nil,
-                yLabel: workClass == .online ? "Online tokens/s" : "Offline tokens/s")
-            for (index, entry) in series.enumerated() {
+        let rate = ChartAxis.linear(fitting: series.flatMap { entry in entry.timeline.bins.flatMap { [$0[.online], $0[.offline]] } })
+        let colors: [(WorkClass, String)] = [(.online, SVGChart.color(0)), (.offline, SVGChart.color(1))]
+        for (row, entry) in series.enumerated() {
+            let panel = SVGChart.Panel(left: 80, top: 44 + Double(row) * (panelHeight + gap), width: chart.plotRight - 100,
+                                       height: panelHeight, x: time, y: rate)
+            let last = row == series.count - 1
+            chart.axes(panel, xLabel: last ? "Time since start (s)" : nil, yLabel: "tokens/s")
+            chart.text(entry.label, x: panel.left + 6, y: panel.top - 6, size: 12, weight: "bold")
+            for (workClass, color) in colors {
                 // Flat across each bin: a bin's rate is an average over it, not a sample at a point.
                 let points = entry.timeline.bins.flatMap { bin in
                     [panel.position(bin.start, bin[workClass]), panel.position(bin.end, bin[workClass])]
                 }
-                chart.path(points, color: SVGChart.color(index))
+                chart.path(points, color: color)
             }
         }
-        chart.legend(series.enumerated().map { index, entry in (entry.label, SVGChart.color(index)) })
+        chart.legend([("Online tokens/s", colors[0].1), ("Offline tokens/s", colors[1].1)])
         return chart.render()
     }
 }

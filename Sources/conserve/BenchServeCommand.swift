@@ -28,14 +28,24 @@ struct BenchServeCommand: AsyncParsableCommand {
     @Option(help: "Model name sent to HTTP servers.")
     var servedModelName = "default"
 
-    @Option(help: "Offline jobs in flight at once against plain OpenAI servers (llama.cpp's runs one request at a time, so more would only queue ahead of online requests).")
-    var peerOfflineConcurrency = 1
+    @Option(help: "Offline jobs in flight at once against plain OpenAI servers, comma-separated to run each peer at each (e.g. 0,1,4 for llama-server's parallel slots; a one-slot server should get 1, since more only queue ahead of online requests).")
+    var peerOfflineConcurrency = "1"
 
     @OptionGroup var workload: ServeWorkloadOptions
 
     func validate() throws {
         _ = try RunSpec.parse(list: policies)
         _ = try peers()
+        _ = try peerConcurrencies()
+    }
+
+    /// The offline concurrencies each plain OpenAI peer runs at.
+    func peerConcurrencies() throws -> [Int] {
+        let values = peerOfflineConcurrency.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+            throw ValidationError("--peer-offline-concurrency takes non-negative integers separated by commas (got '\(peerOfflineConcurrency)')")
+        }
+        return values.compactMap { $0 }
     }
 
     func peers() throws -> [(name: String, url: String, flavor: HTTPTarget.Flavor)] {
@@ -87,9 +97,18 @@ struct BenchServeCommand: AsyncParsableCommand {
                 for peer in peers {
                     let target = HTTPTarget(url: peer.url, flavor: peer.flavor, model: servedModelName,
                                             endOfGenerationIDs: tokenizer.endOfGenerationIDs, client: client)
-                    var peerLoad = load
-                    if peer.flavor == .openai { peerLoad.offlineConcurrency = peerOfflineConcurrency }
-                    runs.append(await replay(peer.name, target: target, load: peerLoad, objective: objective))
+                    guard peer.flavor == .openai else {
+                        runs.append(await replay(peer.name, target: target, load: load, objective: objective))
+                        continue
+                    }
+                    let concurrencies = try peerConcurrencies()
+                    for concurrency in concurrencies {
+                        var peerLoad = load
+                        peerLoad.offlineConcurrency = concurrency
+                        if concurrency == 0 { peerLoad.offline = [] }
+                        let label = concurrencies.count == 1 ? peer.name : "\(peer.name) offline×\(concurrency)"
+                        runs.append(await replay(label, target: target, load: peerLoad, objective: objective))
+                    }
                 }
             }
             return runs

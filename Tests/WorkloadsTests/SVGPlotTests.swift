@@ -39,7 +39,7 @@ import Testing
         #expect(doc.texts.contains("a < b"))
     }
 
-    @Test func timelineHasTwoPanelsWithAPathPerRunEach() throws {
+    @Test func timelineHasAPanelPerRunWithOnlineAndOfflineLines() throws {
         let records = [
             record(.online, sent: 0, tokens: [0.5, 1.5, 2.5]),
             record(.offline, sent: 0, prompt: 50, tokens: [1, 2, 3], unfinished: true),
@@ -50,7 +50,10 @@ import Testing
         #expect(doc.count("path") == 4)
         #expect(doc.texts.contains("Online tokens/s"))
         #expect(doc.texts.contains("Offline tokens/s"))
-        #expect(doc.texts.contains("y & z"))
+        #expect(doc.texts.contains("x") && doc.texts.contains("y & z"))
+        // One time axis label, under the last panel; one rate label per panel.
+        #expect(doc.texts.filter { $0 == "Time since start (s)" }.count == 1)
+        #expect(doc.texts.filter { $0 == "tokens/s" }.count == 2)
     }
 
     @Test func writesThreeWellFormedFiles() throws {
