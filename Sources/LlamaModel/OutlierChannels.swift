@@ -28,13 +28,13 @@ final class OutlierChannels: @unchecked Sendable {
         }
     }
 
-    /// Calls `body(j, W[row, channels[j]])` for every channel, decoding each weight block that
-    /// holds a channel once: K-quant blocks are 256 wide, and decoding one per channel made this
-    /// take seconds at load on a 0.5B model.
+    /// Calls `body(j, W[row, channels[j]])` for every channel. Formats with small blocks decode
+    /// single weights; K-quants decode each 256-wide block that holds a channel once (decoding
+    /// one per channel made this take seconds at load on a 0.5B model).
     private static func gather(_ m: WeightMatrix, row r: Int, channels: [Int32], _ body: (Int, Float) -> Void) {
         let row = m.data + r * m.rowBytes
         let n = m.format.blockElements
-        guard n > 1 else {
+        guard n > 32 else {
             for (j, s) in channels.enumerated() { body(j, MatmulKernels.weight(m.format, row: row, index: Int(s))) }
             return
         }
