@@ -142,7 +142,7 @@ struct KernelTableTests {
         #expect(KernelTable(level: .scalar, features: [])?.level == .scalar)
     }
 
-    @Test("fast kernels exist for the hot formats on SIMD levels")
+    @Test("fast kernels exist for every format on SIMD levels")
     func fastKernelCoverage() {
         for table in runnableLevels where table.level != .scalar {
             for format in QuantFormat.allCases {
