@@ -264,10 +264,10 @@ CK_FP_MATMUL(ck_matmul_f16, F16)
 CK_FP_MATMUL(ck_matmul_bf16, BF16)
 
 // ---------------------------------------------------------------------------------------------
-// 32-element blocks (q4_0, q4_1, q8_0) × q8x32 activations
+// 32-element blocks (q4_0, q4_1, q5_0, q5_1, q8_0, iq4_nl) × q8x32 activations
 //
 // Per block: dot = d_w·d_a·Σ q_w·q_a + m_w·s_a, with s_a = d_a·Σq_a from the activation row
-// (q4_0 is q4_1 with m = -8·d; q8_0 has no min term).
+// (q4_0 / q5_0 are q4_1 / q5_1 with m = -8·d / -16·d; q8_0 and iq4_nl have no min term).
 //
 // Several tokens: the weight scales of a row chunk are converted to float once (wd, wm: one
 // float per row and block), then for each tile the products d_w·d_a and the min terms
@@ -278,19 +278,61 @@ CK_FP_MATMUL(ck_matmul_bf16, BF16)
 #define CK_Q4_0 0
 #define CK_Q4_1 1
 #define CK_Q8_0 2
+#define CK_Q5_0 3
+#define CK_Q5_1 4
+#define CK_IQ4_NL 5
 
-CK_INLINE size_t ck_q8x32_block_bytes(const int kind) { return kind == CK_Q4_1 ? 20 : kind == CK_Q4_0 ? 18 : 34; }
+CK_INLINE size_t ck_q8x32_block_bytes(const int kind) {
+    switch (kind) {
+        case CK_Q4_1: return 20;
+        case CK_Q8_0: return 34;
+        case CK_Q5_0: return 22;
+        case CK_Q5_1: return 24;
+        default: return 18;  // q4_0, iq4_nl
+    }
+}
 
-/// The 32 weights of a block as bytes (nibbles for q4_*, int8 for q8_0) and, for q8_0, their
-/// absolute values in *u (vpmaddubsw needs an unsigned operand: |w| · sign(a, w)).
+/// Whether the block stores a float min after its scale (q4_1, q5_1).
+CK_INLINE int ck_q8x32_stores_min(const int kind) { return kind == CK_Q4_1 || kind == CK_Q5_1; }
+/// Whether the dot product has a min term m_w·s_a (stored, or the centring offset of q4_0/q5_0).
+CK_INLINE int ck_q8x32_has_min(const int kind) { return kind != CK_Q8_0 && kind != CK_IQ4_NL; }
+/// Whether the unpacked weights are signed bytes (then the dot is |w| · sign(a, w), since
+/// vpmaddubsw needs an unsigned operand) rather than unsigned quants.
+CK_INLINE int ck_q8x32_signed(const int kind) { return kind == CK_Q8_0 || kind == CK_IQ4_NL; }
+/// The offset q4_0 / q5_0 centre their unsigned quants on; the min term is -offset·d.
+CK_INLINE float ck_q8x32_offset(const int kind) { return kind == CK_Q4_0 ? 8.0f : kind == CK_Q5_0 ? 16.0f : 0.0f; }
+
+/// ggml's iq4 table (kvalues_iq4nl) in both 128-bit lanes, for vpshufb lookups by nibble.
+CK_INLINE __m256i ck_iq4_table(void) {
+    return _mm256_broadcastsi128_si256(
+        _mm_setr_epi8(-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113));
+}
+
+/// The 5th bits of a q5_0 / q5_1 block as 0x10 / 0 per element (byte j ← bit j of qh).
+CK_INLINE __m256i ck_q5_high_bits(const uint8_t *qh_bytes) {
+    uint32_t qh;
+    memcpy(&qh, qh_bytes, 4);
+    // Byte j takes qh's byte j/8, then tests bit j%8.
+    const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)qh),
+        _mm256_setr_epi64x(0x0000000000000000LL, 0x0101010101010101LL, 0x0202020202020202LL, 0x0303030303030303LL));
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    return _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(0x10));
+}
+
+/// The 32 weights of a block as bytes: unsigned quants (q4_*, q5_*) or signed values (q8_0,
+/// iq4_nl's table values).
 CK_INLINE __m256i ck_q8x32_unpack(const uint8_t *blk, const int kind) {
     if (kind == CK_Q8_0) return _mm256_loadu_si256((const __m256i *)(blk + 2));
-    const __m128i x = _mm_loadu_si128((const __m128i *)(blk + (kind == CK_Q4_1 ? 4 : 2)));
-    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(x, 4), x), _mm256_set1_epi8(0x0F));
+    const size_t qs = kind == CK_Q4_1 ? 4 : kind == CK_Q5_0 ? 6 : kind == CK_Q5_1 ? 8 : 2;
+    const __m128i x = _mm_loadu_si128((const __m128i *)(blk + qs));
+    const __m256i nibbles = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(x, 4), x), _mm256_set1_epi8(0x0F));
+    if (kind == CK_IQ4_NL) return _mm256_shuffle_epi8(ck_iq4_table(), nibbles);
+    if (kind == CK_Q5_0 || kind == CK_Q5_1) return _mm256_or_si256(nibbles, ck_q5_high_bits(blk + qs - 4));
+    return nibbles;
 }
 
 CK_INLINE __m256i ck_q8x32_dot(__m256i wq, __m256i wu, __m256i av, const int kind) {
-    return kind == CK_Q8_0 ? ck_dot_u8s8(wu, _mm256_sign_epi8(av, wq)) : ck_dot_u8s8(wq, av);
+    return ck_q8x32_signed(kind) ? ck_dot_u8s8(wu, _mm256_sign_epi8(av, wq)) : ck_dot_u8s8(wq, av);
 }
 
 /// One token, R rows.
@@ -316,9 +358,9 @@ CK_INLINE void ck_q8x32_rows1(const uint8_t *w, size_t ws, const uint8_t *a, int
         for (int r = 0; r < R; r++) {
             const uint8_t *blk = w + r * ws + b * bb;
             const __m256i wq = ck_q8x32_unpack(blk, kind);
-            const __m256i wu = kind == CK_Q8_0 ? _mm256_sign_epi8(wq, wq) : wq;
-            __m128 dm;  // [d_w, m_w (q4_1) / d_w (q4_0, scaled by -8 at the end), 0, 0]
-            if (kind == CK_Q4_1) {
+            const __m256i wu = ck_q8x32_signed(kind) ? _mm256_sign_epi8(wq, wq) : wq;
+            __m128 dm;  // [d_w, m_w (q4_1, q5_1) / d_w (q4_0, q5_0: scaled by -offset at the end), 0, 0]
+            if (ck_q8x32_stores_min(kind)) {
                 uint32_t u;
                 memcpy(&u, blk, 4);
                 dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)u));
@@ -331,14 +373,14 @@ CK_INLINE void ck_q8x32_rows1(const uint8_t *w, size_t ws, const uint8_t *a, int
             const __m256i p = ck_q8x32_dot(wq, wu, av, kind);
             acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcastss_ps(prod), acc[r]);
             // fma, as the multi-token tile does, so a token gets bit-identical results alone or batched.
-            if (kind != CK_Q8_0) accm[r] = _mm_fmadd_ps(dm, dsa, accm[r]);
+            if (ck_q8x32_has_min(kind)) accm[r] = _mm_fmadd_ps(dm, dsa, accm[r]);
         }
     }
     for (int r = 0; r < R; r++) {
         float sum = ck_hsum4(acc[r], _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps())[0];
         const float m = _mm_cvtss_f32(_mm_movehdup_ps(accm[r]));
-        if (kind == CK_Q4_1) sum += m;
-        if (kind == CK_Q4_0) sum -= 8.0f * m;
+        if (ck_q8x32_stores_min(kind)) sum += m;
+        if (ck_q8x32_offset(kind) != 0.0f) sum -= ck_q8x32_offset(kind) * m;
         out[r] = sum;
     }
 }
@@ -372,7 +414,7 @@ CK_INLINE void ck_q8x32_tile(const uint8_t *w, size_t ws, const float *wd, const
         for (int b = 0; b < nb; b++) {
             const float *f = (const float *)(tb + (size_t)b * 160);
             _mm_storeu_ps(scl + (r * nb + b) * 4, _mm_mul_ps(_mm_set1_ps(wd[r * nb + b]), _mm_loadu_ps(f)));
-            if (kind != CK_Q8_0) m = _mm_fmadd_ps(_mm_set1_ps(wm[r * nb + b]), _mm_loadu_ps(f + 4), m);
+            if (ck_q8x32_has_min(kind)) m = _mm_fmadd_ps(_mm_set1_ps(wm[r * nb + b]), _mm_loadu_ps(f + 4), m);
         }
         accm[r] = m;
     }
@@ -384,7 +426,7 @@ CK_INLINE void ck_q8x32_tile(const uint8_t *w, size_t ws, const float *wd, const
         __m256i wq[4], wu[4];
         for (int r = 0; r < R; r++) {
             wq[r] = ck_q8x32_unpack(w + r * ws + b * bb, kind);
-            wu[r] = kind == CK_Q8_0 ? _mm256_sign_epi8(wq[r], wq[r]) : wq[r];
+            wu[r] = ck_q8x32_signed(kind) ? _mm256_sign_epi8(wq[r], wq[r]) : wq[r];
         }
         const uint8_t *qt = tb + (size_t)b * 160 + 32;
         for (int t = 0; t < T; t++) {
@@ -398,7 +440,7 @@ CK_INLINE void ck_q8x32_tile(const uint8_t *w, size_t ws, const float *wd, const
     }
     for (int r = 0; r < R; r++) {
         __m128 sums = ck_hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
-        if (kind != CK_Q8_0) sums = _mm_add_ps(sums, accm[r]);
+        if (ck_q8x32_has_min(kind)) sums = _mm_add_ps(sums, accm[r]);
         ck_store_lanes(sums, out + r, os, T);
     }
 }
@@ -423,7 +465,7 @@ CK_INLINE void ck_q8x32_matmul(const uint8_t *w, size_t ws, int rows, int k, con
                 const uint8_t *blk = w + (size_t)r * ws + (size_t)b * bb;
                 const float d = ck_h2f(blk);
                 wd[(r - r0) * nb + b] = d;
-                wm[(r - r0) * nb + b] = kind == CK_Q4_1 ? ck_h2f(blk + 2) : kind == CK_Q4_0 ? -8.0f * d : 0.0f;
+                wm[(r - r0) * nb + b] = ck_q8x32_stores_min(kind) ? ck_h2f(blk + 2) : -ck_q8x32_offset(kind) * d;
             }
         }
         for (int t0 = 0; t0 < tokens; t0 += 4) {
@@ -452,30 +494,47 @@ CK_TARGET void CK_FN(ck_matmul_q8_0)(const void *w, size_t ws, int rows, int k, 
                                      float *out, size_t os) {
     ck_q8x32_matmul((const uint8_t *)w, ws, rows, k, (const uint8_t *)a, as, tokens, out, os, CK_Q8_0);
 }
+CK_TARGET void CK_FN(ck_matmul_q5_0)(const void *w, size_t ws, int rows, int k, const void *a, size_t as, int tokens,
+                                     float *out, size_t os) {
+    ck_q8x32_matmul((const uint8_t *)w, ws, rows, k, (const uint8_t *)a, as, tokens, out, os, CK_Q5_0);
+}
+CK_TARGET void CK_FN(ck_matmul_q5_1)(const void *w, size_t ws, int rows, int k, const void *a, size_t as, int tokens,
+                                     float *out, size_t os) {
+    ck_q8x32_matmul((const uint8_t *)w, ws, rows, k, (const uint8_t *)a, as, tokens, out, os, CK_Q5_1);
+}
+CK_TARGET void CK_FN(ck_matmul_iq4_nl)(const void *w, size_t ws, int rows, int k, const void *a, size_t as, int tokens,
+                                       float *out, size_t os) {
+    ck_q8x32_matmul((const uint8_t *)w, ws, rows, k, (const uint8_t *)a, as, tokens, out, os, CK_IQ4_NL);
+}
 
 // ---------------------------------------------------------------------------------------------
-// K-quants (q4_K, q6_K) × q8K activations. Activation block: float d; int16 bsums[16]; int8 q[256].
+// K-quants (q2_K, q3_K, q4_K, q5_K, q6_K, iq4_xs) × q8K activations. Activation block:
+// float d; int16 bsums[16]; int8 q[256].
 //
-// The 6-bit (q4_K) or int8 (q6_K) sub-block scales are applied in the integer domain by
-// vpmaddwd against a vector of broadcast scales, so a whole 256-element block accumulates in
-// int32 (|Σ| < 2^31) and needs one conversion and FMA per (row, token). Mins (q4_K) and q6_K's
-// offset of 32 come from the activation's per-16 sums: Σ m_j·bsum_j, again one vpmaddwd.
+// The sub-block scales are applied in the integer domain by vpmaddwd against a vector of
+// broadcast scales, so a whole 256-element block accumulates in int32 (|Σ| < 2^31) and needs
+// one conversion and FMA per (row, token). Mins (q2_K, q4_K, q5_K) and the offsets of q3_K (4)
+// and q6_K (32) come from the activation's per-16 sums: Σ m_j·bsum_j, again one vpmaddwd.
 
 #define CK_QK_BLOCK 292
 
+/// q4_K, or q5_K (q5 = 1: the same scales, with a 5th bit per element from qh[32] before the
+/// nibbles).
 CK_INLINE void ck_q4K_tile(const uint8_t *w, size_t ws, const uint8_t *a, size_t as, int nb,
-                           float *out, size_t os, const int R, const int T) {
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
+                           float *out, size_t os, const int R, const int T, const int q5) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), one = _mm256_set1_epi8(1);
+    const size_t bb = q5 ? 176 : 144, qs = q5 ? 48 : 16;
     __m256 acc[4][4];
     for (int r = 0; r < R; r++)
         for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();
     for (int b = 0; b < nb; b++) {
-        ck_prefetch_span(w + (size_t)R * ws + (size_t)b * 144 * R, 144 * (size_t)R);
-        __m256i scales[4], mins[4];
+        ck_prefetch_span(w + (size_t)R * ws + (size_t)b * bb * R, bb * (size_t)R);
+        __m256i scales[4], mins[4], qh[4];
         float dd[4], dm[4];
         const uint8_t *blk[4];
         for (int r = 0; r < R; r++) {
-            blk[r] = w + r * ws + (size_t)b * 144;
+            blk[r] = w + r * ws + (size_t)b * bb;
+            if (q5) qh[r] = _mm256_loadu_si256((const __m256i *)(blk[r] + 16));
             dd[r] = ck_h2f(blk[r]);
             dm[r] = ck_h2f(blk[r] + 2);
             uint32_t s0, s1, s2;
@@ -501,9 +560,14 @@ CK_INLINE void ck_q4K_tile(const uint8_t *w, size_t ws, const uint8_t *a, size_t
             const __m256i ilo = _mm256_set1_epi16((short)((4 * c) | ((4 * c + 1) << 8)));
             const __m256i ihi = _mm256_set1_epi16((short)((4 * c + 2) | ((4 * c + 3) << 8)));
             for (int r = 0; r < R; r++) {
-                const __m256i q = _mm256_loadu_si256((const __m256i *)(blk[r] + 16 + 32 * c));
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(blk[r] + qs + 32 * c));
                 lo[r] = _mm256_and_si256(q, m4);
                 hi[r] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                if (q5) {  // bits 2c and 2c+1 of qh[l]; qh[r] is shifted down by 2 per chunk
+                    lo[r] = _mm256_or_si256(lo[r], _mm256_slli_epi16(_mm256_and_si256(qh[r], one), 4));
+                    hi[r] = _mm256_or_si256(hi[r], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh[r], 1), one), 4));
+                    qh[r] = _mm256_srli_epi16(qh[r], 2);
+                }
                 slo[r] = _mm256_shuffle_epi8(scales[r], ilo);
                 shi[r] = _mm256_shuffle_epi8(scales[r], ihi);
             }
@@ -599,6 +663,164 @@ CK_INLINE void ck_q6K_tile(const uint8_t *w, size_t ws, const uint8_t *a, size_t
     for (int r = 0; r < R; r++) ck_store_lanes(ck_hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]), out + r, os, T);
 }
 
+/// The 16 group scales of a q3_K block (12 packed bytes at s) as signed int16, offset removed:
+/// low 4 bits from byte g's low nibble (g < 8) or byte g-8's high nibble, high 2 bits from
+/// byte 8 + g%4 at bit 2·(g/4).
+CK_INLINE __m256i ck_q3K_scales(const uint8_t *s) {
+    uint64_t low8;
+    uint32_t high4;
+    memcpy(&low8, s, 8);
+    memcpy(&high4, s + 8, 4);
+    const __m128i x = _mm_cvtsi64_si128((long long)low8);
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    const __m128i low = _mm_unpacklo_epi64(_mm_and_si128(x, m4), _mm_and_si128(_mm_srli_epi16(x, 4), m4));
+    // Byte g of the broadcast is byte g%4 of the high bytes; 32-bit lane g/4 shifts by 2·(g/4).
+    const __m128i high = _mm_and_si128(_mm_srlv_epi32(_mm_set1_epi32((int)high4), _mm_setr_epi32(0, 2, 4, 6)),
+                                       _mm_set1_epi8(3));
+    const __m128i sc = _mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi16(high, 4)), _mm_set1_epi8(32));
+    return _mm256_cvtepi8_epi16(sc);
+}
+
+/// q2_K (q3 = 0) or q3_K (q3 = 1): 2-bit quants (plus q3_K's 3rd bit from hmask) in groups of
+/// 16 with their own scale. Element 128h + 32j + l is bits 2j.. of qs[32h + l], so one 32-byte
+/// load per half, shifted by 2 per j, gives 32 consecutive elements in groups 8h+2j and 8h+2j+1.
+CK_INLINE void ck_q23K_tile(const uint8_t *w, size_t ws, const uint8_t *a, size_t as, int nb,
+                            float *out, size_t os, const int R, const int T, const int q3) {
+    const __m256i m3 = _mm256_set1_epi8(3), one = _mm256_set1_epi8(1);
+    const __m128i m4 = _mm_set1_epi8(0x0F);
+    const size_t bb = q3 ? 110 : 84, qs = q3 ? 32 : 16;
+    __m256 acc[4][4];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        ck_prefetch_span(w + (size_t)R * ws + (size_t)b * bb * R, bb * (size_t)R);
+        const uint8_t *blk[4];
+        __m256i s16[4], m16[4], hm[4];
+        float dd[4], dm[4];
+        for (int r = 0; r < R; r++) {
+            blk[r] = w + r * ws + (size_t)b * bb;
+            if (q3) {
+                dd[r] = ck_h2f(blk[r] + 108);
+                s16[r] = ck_q3K_scales(blk[r] + 96);
+                hm[r] = _mm256_loadu_si256((const __m256i *)blk[r]);
+            } else {
+                dd[r] = ck_h2f(blk[r] + 80);
+                dm[r] = ck_h2f(blk[r] + 82);
+                const __m128i sm = _mm_loadu_si128((const __m128i *)blk[r]);
+                s16[r] = _mm256_cvtepu8_epi16(_mm_and_si128(sm, m4));
+                m16[r] = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sm, 4), m4));
+            }
+        }
+        __m256i isum[4][4];
+        for (int r = 0; r < R; r++)
+            for (int t = 0; t < T; t++) isum[r][t] = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            __m256i sh[4], qv[4];
+            for (int r = 0; r < R; r++) {
+                sh[r] = h == 0 ? _mm256_permute2x128_si256(s16[r], s16[r], 0x00)
+                               : _mm256_permute2x128_si256(s16[r], s16[r], 0x11);
+                qv[r] = _mm256_loadu_si256((const __m256i *)(blk[r] + qs + 32 * h));
+            }
+            for (int j = 0; j < 4; j++) {
+                // vpmaddubsw lanes 0-7 (first 16 elements) take scale 2j, lanes 8-15 scale 2j+1.
+                const __m256i idx = _mm256_set_m128i(_mm_set1_epi16((short)((4 * j + 2) | ((4 * j + 3) << 8))),
+                                                     _mm_set1_epi16((short)((4 * j) | ((4 * j + 1) << 8))));
+                __m256i q[4], sv[4];
+                for (int r = 0; r < R; r++) {
+                    q[r] = _mm256_and_si256(qv[r], m3);
+                    qv[r] = _mm256_srli_epi16(qv[r], 2);
+                    if (q3) {  // bit 4h + j of hmask[l]; hm[r] is shifted down by 1 per step
+                        q[r] = _mm256_or_si256(q[r], _mm256_slli_epi16(_mm256_and_si256(hm[r], one), 2));
+                        hm[r] = _mm256_srli_epi16(hm[r], 1);
+                    }
+                    sv[r] = _mm256_shuffle_epi8(sh[r], idx);
+                }
+                for (int t = 0; t < T; t++) {
+                    const __m256i av = _mm256_loadu_si256(
+                        (const __m256i *)(a + t * as + (size_t)b * CK_QK_BLOCK + 36 + 128 * h + 32 * j));
+                    for (int r = 0; r < R; r++) isum[r][t] = ck_madd_acc(isum[r][t], _mm256_maddubs_epi16(q[r], av), sv[r]);
+                }
+            }
+        }
+        for (int t = 0; t < T; t++) {
+            const uint8_t *ab = a + t * as + (size_t)b * CK_QK_BLOCK;
+            float da;
+            memcpy(&da, ab, 4);
+            const __m256i bs = _mm256_loadu_si256((const __m256i *)(ab + 4));
+            for (int r = 0; r < R; r++) {
+                if (q3) {
+                    // Σ sc·(q - 4)·a = Σ sc·q·a - 4·Σ sc·bsum
+                    const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(s16[r], bs), 2);
+                    acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(isum[r][t], off)),
+                                                _mm256_set1_ps(dd[r] * da), acc[r][t]);
+                } else {
+                    const __m256i msum = _mm256_madd_epi16(m16[r], bs);
+                    acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[r][t]), _mm256_set1_ps(dd[r] * da), acc[r][t]);
+                    acc[r][t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_set1_ps(dm[r] * da), acc[r][t]);
+                }
+            }
+        }
+    }
+    for (int r = 0; r < R; r++) ck_store_lanes(ck_hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]), out + r, os, T);
+}
+
+/// iq4_xs: 8 sub-blocks of 32 with a signed 6-bit scale each and iq4 table values. The 32 bytes
+/// of sub-blocks 2c and 2c+1 hold (low nibbles) elements 0-15 of each and (high nibbles)
+/// elements 16-31, so one lane swap gives each sub-block's 32 elements in order.
+CK_INLINE void ck_iq4xs_tile(const uint8_t *w, size_t ws, const uint8_t *a, size_t as, int nb,
+                             float *out, size_t os, const int R, const int T) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), table = ck_iq4_table();
+    __m256 acc[4][4];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();
+    for (int b = 0; b < nb; b++) {
+        ck_prefetch_span(w + (size_t)R * ws + (size_t)b * 136 * R, 136 * (size_t)R);
+        const uint8_t *blk[4];
+        float dd[4];
+        int16_t ls[4][8];
+        for (int r = 0; r < R; r++) {
+            blk[r] = w + r * ws + (size_t)b * 136;
+            dd[r] = ck_h2f(blk[r]);
+            uint16_t high;
+            memcpy(&high, blk[r] + 2, 2);
+            for (int i = 0; i < 8; i++)
+                ls[r][i] = (int16_t)((((blk[r][4 + i / 2] >> (4 * (i % 2))) & 0x0F) | (((high >> (2 * i)) & 3) << 4)) - 32);
+        }
+        __m256i isum[4][4];
+        for (int r = 0; r < R; r++)
+            for (int t = 0; t < T; t++) isum[r][t] = _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            __m256i w0[4], w1[4], u0[4], u1[4], s0[4], s1[4];
+            for (int r = 0; r < R; r++) {
+                const __m256i raw = _mm256_loadu_si256((const __m256i *)(blk[r] + 8 + 32 * c));
+                const __m256i lo = _mm256_and_si256(raw, m4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+                w0[r] = _mm256_shuffle_epi8(table, _mm256_permute2x128_si256(lo, hi, 0x20));
+                w1[r] = _mm256_shuffle_epi8(table, _mm256_permute2x128_si256(lo, hi, 0x31));
+                u0[r] = _mm256_sign_epi8(w0[r], w0[r]);
+                u1[r] = _mm256_sign_epi8(w1[r], w1[r]);
+                s0[r] = _mm256_set1_epi16(ls[r][2 * c]);
+                s1[r] = _mm256_set1_epi16(ls[r][2 * c + 1]);
+            }
+            for (int t = 0; t < T; t++) {
+                const uint8_t *aq = a + t * as + (size_t)b * CK_QK_BLOCK + 36 + 64 * c;
+                const __m256i a0 = _mm256_loadu_si256((const __m256i *)aq);
+                const __m256i a1 = _mm256_loadu_si256((const __m256i *)(aq + 32));
+                for (int r = 0; r < R; r++) {
+                    isum[r][t] = ck_madd_acc(isum[r][t], _mm256_maddubs_epi16(u0[r], _mm256_sign_epi8(a0, w0[r])), s0[r]);
+                    isum[r][t] = ck_madd_acc(isum[r][t], _mm256_maddubs_epi16(u1[r], _mm256_sign_epi8(a1, w1[r])), s1[r]);
+                }
+            }
+        }
+        for (int t = 0; t < T; t++) {
+            float da;
+            memcpy(&da, a + t * as + (size_t)b * CK_QK_BLOCK, 4);
+            for (int r = 0; r < R; r++)
+                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[r][t]), _mm256_set1_ps(dd[r] * da), acc[r][t]);
+        }
+    }
+    for (int r = 0; r < R; r++) ck_store_lanes(ck_hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]), out + r, os, T);
+}
+
 #define CK_QK_MATMUL(NAME, TILEFN)                                                                  \
     CK_TARGET void CK_FN(NAME)(const void *w, size_t ws, int rows, int k, const void *a, size_t as,  \
                                int tokens, float *out, size_t os) {                                \
@@ -609,8 +831,16 @@ CK_INLINE void ck_q6K_tile(const uint8_t *w, size_t ws, const uint8_t *a, size_t
         _Pragma("GCC diagnostic pop")                                                              \
     }
 #define CK_QK_PREP(t0, T) ((void)0)
-#define CK_QK_TILE_Q4K(R, T) ck_q4K_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, nb, out + (size_t)t0 * os + r, os, R, T)
+#define CK_QK_TILE_Q4K(R, T) ck_q4K_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, nb, out + (size_t)t0 * os + r, os, R, T, 0)
+#define CK_QK_TILE_Q5K(R, T) ck_q4K_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, nb, out + (size_t)t0 * os + r, os, R, T, 1)
+#define CK_QK_TILE_Q2K(R, T) ck_q23K_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, nb, out + (size_t)t0 * os + r, os, R, T, 0)
+#define CK_QK_TILE_Q3K(R, T) ck_q23K_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, nb, out + (size_t)t0 * os + r, os, R, T, 1)
+#define CK_QK_TILE_IQ4XS(R, T) ck_iq4xs_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, nb, out + (size_t)t0 * os + r, os, R, T)
 #define CK_QK_TILE_Q6K(R, T) ck_q6K_tile(wb + (size_t)r * ws, ws, ab + (size_t)t0 * as, as, nb, out + (size_t)t0 * os + r, os, R, T)
 
 CK_QK_MATMUL(ck_matmul_q4_K, Q4K)
 CK_QK_MATMUL(ck_matmul_q6_K, Q6K)
+CK_QK_MATMUL(ck_matmul_q5_K, Q5K)
+CK_QK_MATMUL(ck_matmul_q2_K, Q2K)
+CK_QK_MATMUL(ck_matmul_q3_K, Q3K)
+CK_QK_MATMUL(ck_matmul_iq4_xs, IQ4XS)

@@ -13,8 +13,8 @@ public enum KernelLevel: String, Sendable, CaseIterable {
 
 /// Function pointers for every matmul-side kernel at one instruction-set level, filled once.
 ///
-/// Formats without a fast kernel at a level (q5_0, q5_1, q5_K today) fall back to the scalar
-/// reference through the same table, as does everything at `.scalar`.
+/// Every format has a SIMD kernel at the x86 levels; a format without one at some level would
+/// fall back to the scalar reference through the same table, as everything does at `.scalar`.
 public struct KernelTable: @unchecked Sendable {  // immutable; holds C function pointers only
     public let level: KernelLevel
     /// Indexed by `QuantFormat.rawValue`.
@@ -42,6 +42,13 @@ public struct KernelTable: @unchecked Sendable {  // immutable; holds C function
             m[Int(QuantFormat.q8_0.rawValue)] = ck_matmul_q8_0_avx2
             m[Int(QuantFormat.q4_K.rawValue)] = ck_matmul_q4_K_avx2
             m[Int(QuantFormat.q6_K.rawValue)] = ck_matmul_q6_K_avx2
+            m[Int(QuantFormat.q5_0.rawValue)] = ck_matmul_q5_0_avx2
+            m[Int(QuantFormat.q5_1.rawValue)] = ck_matmul_q5_1_avx2
+            m[Int(QuantFormat.iq4_nl.rawValue)] = ck_matmul_iq4_nl_avx2
+            m[Int(QuantFormat.q2_K.rawValue)] = ck_matmul_q2_K_avx2
+            m[Int(QuantFormat.q3_K.rawValue)] = ck_matmul_q3_K_avx2
+            m[Int(QuantFormat.q5_K.rawValue)] = ck_matmul_q5_K_avx2
+            m[Int(QuantFormat.iq4_xs.rawValue)] = ck_matmul_iq4_xs_avx2
             q8x32 = ck_quantize_q8x32_avx2
             q8K = ck_quantize_q8K_avx2
             #else
@@ -57,6 +64,13 @@ public struct KernelTable: @unchecked Sendable {  // immutable; holds C function
             m[Int(QuantFormat.q8_0.rawValue)] = ck_matmul_q8_0_avx512
             m[Int(QuantFormat.q4_K.rawValue)] = ck_matmul_q4_K_avx512
             m[Int(QuantFormat.q6_K.rawValue)] = ck_matmul_q6_K_avx512
+            m[Int(QuantFormat.q5_0.rawValue)] = ck_matmul_q5_0_avx512
+            m[Int(QuantFormat.q5_1.rawValue)] = ck_matmul_q5_1_avx512
+            m[Int(QuantFormat.iq4_nl.rawValue)] = ck_matmul_iq4_nl_avx512
+            m[Int(QuantFormat.q2_K.rawValue)] = ck_matmul_q2_K_avx512
+            m[Int(QuantFormat.q3_K.rawValue)] = ck_matmul_q3_K_avx512
+            m[Int(QuantFormat.q5_K.rawValue)] = ck_matmul_q5_K_avx512
+            m[Int(QuantFormat.iq4_xs.rawValue)] = ck_matmul_iq4_xs_avx512
             q8x32 = ck_quantize_q8x32_avx512
             q8K = ck_quantize_q8K_avx512
             #else

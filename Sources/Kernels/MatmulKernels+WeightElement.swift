@@ -23,6 +23,21 @@ extension MatmulKernels {
             let d = HalfFloat.toFloat(block.loadUnaligned(as: UInt16.self))
             if format == .q4_1 { return d * q + HalfFloat.toFloat(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) }
             return d * (q - 8)
+        case .q5_0, .q5_1:
+            let block = row + (i >> 5) * format.blockBytes
+            let j = i & 31
+            let qh = block.loadUnaligned(fromByteOffset: format == .q5_1 ? 4 : 2, as: UInt32.self)
+            let byte = block.load(fromByteOffset: (format == .q5_1 ? 8 : 6) + (j & 15), as: UInt8.self)
+            let q = Int32(j < 16 ? byte & 0x0F : byte >> 4) | Int32((qh >> UInt32(j)) & 1) << 4
+            let d = HalfFloat.toFloat(block.loadUnaligned(as: UInt16.self))
+            if format == .q5_1 { return d * Float(q) + HalfFloat.toFloat(block.loadUnaligned(fromByteOffset: 2, as: UInt16.self)) }
+            return d * Float(q - 16)
+        case .iq4_nl:
+            let block = row + (i >> 5) * 18
+            let j = i & 31
+            let byte = block.load(fromByteOffset: 2 + (j & 15), as: UInt8.self)
+            let q = QuantFormat.iq4Values[Int(j < 16 ? byte & 0x0F : byte >> 4)]
+            return HalfFloat.toFloat(block.loadUnaligned(as: UInt16.self)) * Float(q)
         default:
             let n = format.blockElements
             return withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { buffer in

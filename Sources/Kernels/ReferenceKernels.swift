@@ -62,9 +62,9 @@ public enum ReferenceKernels {
             var sum: Float = 0
             for i in 0..<k { sum += weightElement(format, w, i) * x[i] }
             return sum
-        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0:
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .iq4_nl:
             return dotQ8x32(format, w, a, k: k)
-        case .q4_K, .q5_K, .q6_K:
+        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_xs:
             return dotQ8K(format, w, a, k: k)
         }
     }
@@ -74,7 +74,7 @@ public enum ReferenceKernels {
         switch format {
         case .f32, .f16, .bf16:
             for i in 0..<count { dst[i] = weightElement(format, src, i) }
-        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0:
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .iq4_nl:
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: 32) { buffer in
                 let q = buffer.baseAddress!
                 for b in 0..<(count / 32) {
@@ -86,14 +86,15 @@ public enum ReferenceKernels {
                     }
                 }
             }
-        case .q4_K, .q5_K, .q6_K:
+        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K, .iq4_xs:
+            let hasMins = hasMins(format)
             withSuperBlockBuffers { q, scales, mins in
                 for b in 0..<(count / 256) {
                     let block = src + b * format.blockBytes
                     let groupSize = unpackSuperBlock(format, block, q: q, scales: scales, mins: mins)
                     for j in 0..<256 {
                         let g = j / groupSize
-                        dst[b * 256 + j] = format == .q6_K ? scales[g] * Float(q[j]) : scales[g] * Float(q[j]) - mins[g]
+                        dst[b * 256 + j] = hasMins ? scales[g] * Float(q[j]) - mins[g] : scales[g] * Float(q[j])
                     }
                 }
             }
@@ -133,8 +134,13 @@ public enum ReferenceKernels {
         }
     }
 
-    /// Decode one 32-element block into integer quants (offset already removed for q4_0/q5_0)
-    /// and return its scale and, for q4_1/q5_1, its min.
+    /// Whether a K-quant format subtracts a per-group min (q2_K, q4_K, q5_K) rather than
+    /// centring its quants (q3_K, q6_K, iq4_xs).
+    @inline(__always)
+    static func hasMins(_ format: QuantFormat) -> Bool { format == .q2_K || format == .q4_K || format == .q5_K }
+
+    /// Decode one 32-element block into integer quants (offset already removed for q4_0/q5_0,
+    /// table values for iq4_nl) and return its scale and, for q4_1/q5_1, its min.
     static func unpackSmallBlock(_ format: QuantFormat, _ block: UnsafeRawPointer, into q: UnsafeMutablePointer<Int32>) -> (Float, Float?) {
         let d = f16(block, 0)
         switch format {
@@ -150,6 +156,13 @@ public enum ReferenceKernels {
                 q[j + 16] = Int32(v >> 4) - offset
             }
             return (d, format == .q4_1 ? f16(block, 2) : nil)
+        case .iq4_nl:
+            for j in 0..<16 {
+                let v = byte(block, 2 + j)
+                q[j] = Int32(QuantFormat.iq4Values[Int(v & 0x0F)])
+                q[j + 16] = Int32(QuantFormat.iq4Values[Int(v >> 4)])
+            }
+            return (d, nil)
         default:  // q5_0, q5_1
             let hasMin = format == .q5_1
             let qhOffset = hasMin ? 4 : 2
@@ -175,13 +188,59 @@ public enum ReferenceKernels {
         return (sc, m)
     }
 
-    /// Decode one 256-element K-quant block: integer quants (q6_K's offset of 32 removed),
-    /// per-group float scales d·sc and mins dmin·m. Returns the group size (32, or 16 for q6_K).
+    /// The signed 6-bit scale of group `g` (0..<16) of a q3_K block (`s`: its 12 packed bytes),
+    /// its offset of 32 removed.
+    @inline(__always)
+    static func scaleK3(_ g: Int, _ s: UnsafeRawPointer) -> Int32 {
+        let low = g < 8 ? byte(s, g) & 0x0F : byte(s, g - 8) >> 4
+        let high = (byte(s, 8 + g % 4) >> UInt8(2 * (g / 4))) & 3
+        return Int32(low | (high << 4)) - 32
+    }
+
+    /// Decode one 256-element K-quant block: integer quants (offsets of q3_K and q6_K removed,
+    /// table values for iq4_xs), per-group float scales d·sc and, where the format has them,
+    /// mins dmin·m. Returns the group size (16 or 32).
     static func unpackSuperBlock(
         _ format: QuantFormat, _ block: UnsafeRawPointer,
         q: UnsafeMutablePointer<Int32>, scales: UnsafeMutablePointer<Float>, mins: UnsafeMutablePointer<Float>
     ) -> Int {
         switch format {
+        case .q2_K:
+            let d = f16(block, 80), dmin = f16(block, 82)
+            for g in 0..<16 {
+                let s = byte(block, g)
+                scales[g] = d * Float(s & 0x0F)
+                mins[g] = dmin * Float(s >> 4)
+            }
+            for e in 0..<256 {
+                let h = e / 128, j = (e / 32) % 4, l = e % 32
+                q[e] = Int32((byte(block, 16 + 32 * h + l) >> UInt8(2 * j)) & 3)
+            }
+            return 16
+        case .q3_K:
+            let d = f16(block, 108)
+            for g in 0..<16 { scales[g] = d * Float(scaleK3(g, block + 96)) }
+            for e in 0..<256 {
+                let h = e / 128, j = (e / 32) % 4, l = e % 32
+                let low = Int32((byte(block, 32 + 32 * h + l) >> UInt8(2 * j)) & 3)
+                let high = (byte(block, l) >> UInt8(4 * h + j)) & 1
+                q[e] = high == 1 ? low : low - 4
+            }
+            return 16
+        case .iq4_xs:
+            let d = f16(block, 0)
+            let scalesHigh = u16(block, 2)
+            for i in 0..<8 {
+                let low = (byte(block, 4 + i / 2) >> UInt8(4 * (i % 2))) & 0x0F
+                let high = UInt8((scalesHigh >> UInt16(2 * i)) & 3)
+                scales[i] = d * Float(Int32(low | (high << 4)) - 32)
+                for j in 0..<16 {
+                    let v = byte(block, 8 + 16 * i + j)
+                    q[32 * i + j] = Int32(QuantFormat.iq4Values[Int(v & 0x0F)])
+                    q[32 * i + j + 16] = Int32(QuantFormat.iq4Values[Int(v >> 4)])
+                }
+            }
+            return 32
         case .q6_K:
             let d = f16(block, 208)
             for i in 0..<16 { scales[i] = d * Float(block.load(fromByteOffset: 192 + i, as: Int8.self)) }
@@ -244,7 +303,8 @@ public enum ReferenceKernels {
     }
 
     static func dotQ8K(_ format: QuantFormat, _ w: UnsafeRawPointer, _ a: UnsafeRawPointer, k: Int) -> Float {
-        withSuperBlockBuffers { q, scales, mins in
+        let hasMins = hasMins(format)
+        return withSuperBlockBuffers { q, scales, mins in
             var sum: Float = 0
             for b in 0..<(k / 256) {
                 let block = a + b * 292
@@ -258,7 +318,7 @@ public enum ReferenceKernels {
                         asum += Int32(x[j])
                     }
                     sum += da * scales[g] * Float(isum)
-                    if format != .q6_K { sum -= da * mins[g] * Float(asum) }
+                    if hasMins { sum -= da * mins[g] * Float(asum) }
                 }
             }
             return sum

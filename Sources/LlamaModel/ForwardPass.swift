@@ -39,7 +39,7 @@ public final class ForwardPass: @unchecked Sendable {
     private var qkvWidth: Int { config.qDim + 2 * config.kvDim }
 
     public init(config: ModelConfig, weights: ModelWeights, maxTokens: Int = 512, maxLogitRows: Int = 64, threads: Int,
-                outlierChannels: Int = 16) throws(ModelError) {
+                outlierChannels: Int = 16, calibrationCache: CalibrationCache? = nil) throws(ModelError) {
         guard maxTokens > 0, maxLogitRows > 0 else { throw .invalidShape("maxTokens and maxLogitRows must be positive") }
         self.config = config
         self.weights = weights
@@ -80,22 +80,39 @@ public final class ForwardPass: @unchecked Sendable {
         outlierChannelCount = max(0, min(outlierChannels, config.dim))
         clipped = floats(maxTokens * max(config.dim, config.qDim, config.ffnDim))
         outlierValues = floats(maxTokens * max(outlierChannelCount, 1))
-        if outlierChannelCount > 0 { try calibrate() }
+        if outlierChannelCount > 0 { try calibrate(cache: calibrationCache) }
     }
 
     /// Finds each matmul's outlier input channels: runs a fixed, seeded sequence of tokens
     /// through the model, ranks every matmul's input channels by mean magnitude, and keeps the
     /// largest `outlierChannelCount` (see `OutlierChannels`). Deterministic, so every run of
-    /// the same model computes identically.
-    private func calibrate() throws(ModelError) {
+    /// the same model computes identically; `cache`, when given, keeps the result per model file.
+    private func calibrate(cache: CalibrationCache?) throws(ModelError) {
         let tokenCount = min(64, maxTokens)
+        var jobs = layerJobs.flatMap { [$0.qkv, $0.attnOutput, $0.gateUp, $0.down] } + [outputJob]
+        let lists: [[Int32]]
+        if let cached = cache?.load(tokens: tokenCount, channels: outlierChannelCount, inputWidths: jobs.map(\.k)) {
+            lists = cached
+        } else {
+            lists = try rankChannels(jobs, tokenCount: tokenCount)
+            cache?.save(tokens: tokenCount, channels: outlierChannelCount, lists: lists)
+        }
+        for i in jobs.indices { jobs[i].outliers = OutlierChannels(channels: lists[i], job: jobs[i]) }
+        for l in layerJobs.indices {
+            layerJobs[l] = LayerJobs(qkv: jobs[4 * l], attnOutput: jobs[4 * l + 1], gateUp: jobs[4 * l + 2], down: jobs[4 * l + 3])
+        }
+        outputJob = jobs[jobs.count - 1]
+    }
+
+    /// The calibration pass itself: per job, its `outlierChannelCount` input channels of largest
+    /// mean magnitude over a fixed sequence of `tokenCount` tokens, ascending.
+    private func rankChannels(_ jobs: [FusedMatmul], tokenCount: Int) throws(ModelError) -> [[Int32]] {
         var seed: UInt64 = 0x5EED
         var tokens: [Int32] = []
         for _ in 0 ..< tokenCount {
             seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             tokens.append(Int32((seed >> 33) % UInt64(config.vocabularySize)))
         }
-        var jobs = layerJobs.flatMap { [$0.qkv, $0.attnOutput, $0.gateUp, $0.down] } + [outputJob]
         var sums: [ObjectIdentifier: UnsafeMutablePointer<Double>] = [:]
         for job in jobs {
             let p = UnsafeMutablePointer<Double>.allocate(capacity: job.k)
@@ -109,16 +126,11 @@ public final class ForwardPass: @unchecked Sendable {
         batch.add(tokens: tokens, startPosition: 0, blockTable: (0 ..< Int32(kv.blockCount)), logits: .last)
         try run(batch, kv: kv)
         calibration = nil
-        for i in jobs.indices {
-            let sum = sums[jobs[i].identity]!
-            let ranked = (0 ..< jobs[i].k).sorted { sum[$0] > sum[$1] || (sum[$0] == sum[$1] && $0 < $1) }
-            let channels = ranked.prefix(outlierChannelCount).sorted().map { Int32($0) }
-            jobs[i].outliers = OutlierChannels(channels: channels, job: jobs[i])
+        return jobs.map { job in
+            let sum = sums[job.identity]!
+            let ranked = (0 ..< job.k).sorted { sum[$0] > sum[$1] || (sum[$0] == sum[$1] && $0 < $1) }
+            return ranked.prefix(outlierChannelCount).sorted().map { Int32($0) }
         }
-        for l in layerJobs.indices {
-            layerJobs[l] = LayerJobs(qkv: jobs[4 * l], attnOutput: jobs[4 * l + 1], gateUp: jobs[4 * l + 2], down: jobs[4 * l + 3])
-        }
-        outputJob = jobs[jobs.count - 1]
     }
 
     deinit {

@@ -13,8 +13,10 @@ public final class LoadedModel: @unchecked Sendable {
         weights = try ModelWeights(file: file, config: config)
     }
 
-    /// A forward pass over this model with its own scratch buffers and thread pool.
+    /// A forward pass over this model with its own scratch buffers and thread pool; its outlier
+    /// calibration is kept per model file (`CalibrationCache`), so only a file's first load pays for it.
     public func makeForwardPass(maxTokens: Int = 512, maxLogitRows: Int = 64, threads: Int) throws -> ForwardPass {
-        try ForwardPass(config: config, weights: weights, maxTokens: maxTokens, maxLogitRows: maxLogitRows, threads: threads)
+        try ForwardPass(config: config, weights: weights, maxTokens: maxTokens, maxLogitRows: maxLogitRows, threads: threads,
+                        calibrationCache: CalibrationCache(modelPath: file.path))
     }
 }

@@ -21,12 +21,33 @@ final class OutlierChannels: @unchecked Sendable {
         columns = job.parts.map { part in
             let m = part.matrix
             let buffer = UnsafeMutablePointer<UInt16>.allocate(capacity: channels.count * m.rows)
-            for (j, s) in channels.enumerated() {
-                for r in 0 ..< m.rows {
-                    buffer[j * m.rows + r] = HalfFloat.fromFloat(MatmulKernels.weight(m.format, row: m.data + r * m.rowBytes, index: Int(s)))
-                }
+            for r in 0 ..< m.rows {
+                Self.gather(m, row: r, channels: channels) { j, value in buffer[j * m.rows + r] = HalfFloat.fromFloat(value) }
             }
             return buffer
+        }
+    }
+
+    /// Calls `body(j, W[row, channels[j]])` for every channel. Formats with small blocks decode
+    /// single weights; K-quants decode each 256-wide block that holds a channel once (decoding
+    /// one per channel made this take seconds at load on a 0.5B model).
+    private static func gather(_ m: WeightMatrix, row r: Int, channels: [Int32], _ body: (Int, Float) -> Void) {
+        let row = m.data + r * m.rowBytes
+        let n = m.format.blockElements
+        guard n > 32 else {
+            for (j, s) in channels.enumerated() { body(j, MatmulKernels.weight(m.format, row: row, index: Int(s))) }
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { values in
+            var decoded = -1
+            for (j, s) in channels.enumerated() {  // ascending, so a block's channels are adjacent
+                let block = Int(s) / n
+                if block != decoded {
+                    MatmulKernels.dequantize(m.format, row + block * m.format.blockBytes, into: values.baseAddress!, count: n)
+                    decoded = block
+                }
+                body(j, values[Int(s) % n])
+            }
         }
     }
 

@@ -38,6 +38,13 @@ int main(int argc, char **argv) {
         {"Q4_1", 32, 20, 1, {ck_matmul_q4_1_avx2, ck_matmul_q4_1_avx512}},
         {"Q4_0", 32, 18, 1, {ck_matmul_q4_0_avx2, ck_matmul_q4_0_avx512}},
         {"Q8_0", 32, 34, 1, {ck_matmul_q8_0_avx2, ck_matmul_q8_0_avx512}},
+        {"Q5_0", 32, 22, 1, {ck_matmul_q5_0_avx2, ck_matmul_q5_0_avx512}},
+        {"Q5_1", 32, 24, 1, {ck_matmul_q5_1_avx2, ck_matmul_q5_1_avx512}},
+        {"IQ4_NL", 32, 18, 1, {ck_matmul_iq4_nl_avx2, ck_matmul_iq4_nl_avx512}},
+        {"Q2_K", 256, 84, 2, {ck_matmul_q2_K_avx2, ck_matmul_q2_K_avx512}},
+        {"Q3_K", 256, 110, 2, {ck_matmul_q3_K_avx2, ck_matmul_q3_K_avx512}},
+        {"Q5_K", 256, 176, 2, {ck_matmul_q5_K_avx2, ck_matmul_q5_K_avx512}},
+        {"IQ4_XS", 256, 136, 2, {ck_matmul_iq4_xs_avx2, ck_matmul_iq4_xs_avx512}},
         {"Q4_K", 256, 144, 2, {ck_matmul_q4_K_avx2, ck_matmul_q4_K_avx512}},
         {"Q6_K", 256, 210, 2, {ck_matmul_q6_K_avx2, ck_matmul_q6_K_avx512}},
         {"F16", 1, 2, 0, {ck_matmul_f16_avx2, ck_matmul_f16_avx512}},
@@ -50,7 +57,8 @@ int main(int argc, char **argv) {
         if (k % F->block) continue;
         const size_t ws = (size_t)(k / F->block) * F->bytes;
         uint8_t *w = aligned_alloc(64, ws * rows + 64);
-        fill_weights(w, ws * rows, F->bytes, F->bytes == 210 ? 208 : 0);
+        // the f16 d of q6_K, q2_K and q3_K sits at the end of the block
+        fill_weights(w, ws * rows, F->bytes, F->bytes == 210 ? 208 : F->bytes == 84 ? 80 : F->bytes == 110 ? 108 : 0);
         const int maxT = 256;
         const size_t as = F->act == 0 ? (size_t)k * 4 : F->act == 1 ? (size_t)(k / 32) * 40 : (size_t)(k / 256) * 292;
         float *x = malloc(sizeof(float) * k * maxT);

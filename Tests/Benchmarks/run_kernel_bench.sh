@@ -5,5 +5,5 @@ set -e
 cd "$(dirname "$0")/../.."
 out="${TMPDIR:-/tmp}/conserve_kernel_bench"
 clang -O3 -fno-math-errno -ISources/CKernels/include -ISources/CKernels \
-  Tests/Benchmarks/kernel_bench.c Sources/CKernels/*.c -o "$out"
+  Tests/Benchmarks/kernel_bench.c Sources/CKernels/*.c -lm -o "$out"
 exec "$out" "$@"

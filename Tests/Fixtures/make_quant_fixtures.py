@@ -10,7 +10,9 @@ from gguf import GGMLQuantizationType as T, quants
 rng = np.random.default_rng(20240601)
 BLOCK = {T.F32: (1, 4), T.F16: (1, 2), T.BF16: (1, 2), T.Q4_0: (32, 18), T.Q4_1: (32, 20),
          T.Q5_0: (32, 22), T.Q5_1: (32, 24), T.Q8_0: (32, 34), T.Q4_K: (256, 144),
-         T.Q5_K: (256, 176), T.Q6_K: (256, 210)}
+         T.Q5_K: (256, 176), T.Q6_K: (256, 210), T.Q2_K: (256, 84), T.Q3_K: (256, 110),
+         T.IQ4_NL: (32, 18), T.IQ4_XS: (256, 136)}
+NO_PY_QUANTIZER = (T.Q2_K, T.Q3_K, T.Q4_K, T.Q5_K, T.Q6_K, T.IQ4_NL, T.IQ4_XS)
 
 def random_half(lo, hi, n):
     return rng.uniform(lo, hi, n).astype(np.float16).view(np.uint8)
@@ -19,13 +21,18 @@ def random_blocks(t, n):
     """Arbitrary bit patterns with finite, sane f16 scales."""
     elems, size = BLOCK[t]
     raw = rng.integers(0, 256, (n, size), dtype=np.uint8)
-    if t in (T.Q4_0, T.Q5_0, T.Q8_0):
+    if t in (T.Q4_0, T.Q5_0, T.Q8_0, T.IQ4_NL, T.IQ4_XS):
         raw[:, 0:2] = random_half(-0.2, 0.2, n).reshape(n, 2)
     elif t in (T.Q4_1, T.Q5_1, T.Q4_K, T.Q5_K):
         raw[:, 0:2] = random_half(-0.2, 0.2, n).reshape(n, 2)
         raw[:, 2:4] = random_half(-0.5, 0.5, n).reshape(n, 2)
     elif t == T.Q6_K:
         raw[:, 208:210] = random_half(-0.05, 0.05, n).reshape(n, 2)
+    elif t == T.Q2_K:
+        raw[:, 80:82] = random_half(-0.2, 0.2, n).reshape(n, 2)
+        raw[:, 82:84] = random_half(-0.5, 0.5, n).reshape(n, 2)
+    elif t == T.Q3_K:
+        raw[:, 108:110] = random_half(-0.05, 0.05, n).reshape(n, 2)
     return raw
 
 fixtures = []
@@ -38,7 +45,7 @@ for t in BLOCK:
     else:
         n = 1 if elems == 256 else 2
         parts = [random_blocks(t, n).reshape(-1)]
-        if t not in (T.Q4_K, T.Q5_K, T.Q6_K):  # these have no Python quantizer
+        if t not in NO_PY_QUANTIZER:  # blocks from its quantizer too, where it has one
             x = (rng.standard_normal((1, elems)) * 2).astype(np.float32)
             parts.append(quants.quantize(x, t).reshape(-1).view(np.uint8))
         data = np.concatenate(parts)

@@ -51,8 +51,15 @@ func randomWeights(_ format: QuantFormat, rows: Int, k: Int, rng: inout SplitMix
         for b in 0..<blocks {
             let base = b * format.blockBytes
             switch format {
-            case .q4_0, .q5_0, .q8_0:
+            case .q4_0, .q5_0, .q8_0, .iq4_nl:
                 setHalf(base, Float.random(in: -0.05...0.05, using: &rng))
+            case .iq4_xs:
+                setHalf(base, Float.random(in: -0.002...0.002, using: &rng))
+            case .q2_K:
+                setHalf(base + 80, Float.random(in: 0.0005...0.01, using: &rng))
+                setHalf(base + 82, Float.random(in: 0.0005...0.01, using: &rng))
+            case .q3_K:
+                setHalf(base + 108, Float.random(in: -0.003...0.003, using: &rng))
             case .q4_1, .q5_1:
                 setHalf(base, Float.random(in: 0.001...0.05, using: &rng))
                 setHalf(base + 2, Float.random(in: -0.5...0.1, using: &rng))

@@ -48,6 +48,13 @@ void ck_matmul_q4_1_avx2(const void *w, size_t w_row_bytes, int rows, int k, con
 void ck_matmul_q8_0_avx2(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
 void ck_matmul_q4_K_avx2(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
 void ck_matmul_q6_K_avx2(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_q5_0_avx2(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_q5_1_avx2(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_iq4_nl_avx2(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_q2_K_avx2(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_q3_K_avx2(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_q5_K_avx2(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_iq4_xs_avx2(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
 
 // x86-64, AVX-512 F/BW/VL + VNNI (the same algorithms with vpdpbusd and 32 vector registers).
 // Not run on the development machine (no AVX-512 there); see ck_avx512.c.
@@ -61,6 +68,13 @@ void ck_matmul_q4_1_avx512(const void *w, size_t w_row_bytes, int rows, int k, c
 void ck_matmul_q8_0_avx512(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
 void ck_matmul_q4_K_avx512(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
 void ck_matmul_q6_K_avx512(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_q5_0_avx512(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_q5_1_avx512(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_iq4_nl_avx512(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_q2_K_avx512(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_q3_K_avx512(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_q5_K_avx512(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
+void ck_matmul_iq4_xs_avx512(const void *w, size_t w_row_bytes, int rows, int k, const void *a, size_t a_row_bytes, int tokens, float *out, size_t out_stride);
 
 #ifdef __cplusplus
 }
