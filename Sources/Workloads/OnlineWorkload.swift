@@ -103,7 +103,20 @@ public enum OnlineWorkload {
             // The window's own requests can be longer or denser than the trace's average: with a
             // target load, the stretch is found by bisection (the offered load falls as the
             // stretch grows) so that the arrivals offer that load.
-            if spec.targetRate == nil, let target = spec.onlineLoad {
+            if let target = spec.targetRate {
+                // A few seconds of a trace hold however many requests its bursts put there, so
+                // the stretch is found by bisection (arrivals fall as it grows) such that the
+                // run holds `rate × duration` of them, in the window's own pattern.
+                let wanted = max(1, Int((target * spec.duration).rounded()))
+                var low = stretch / 1000, high = stretch * 1000 // count(low) ≥ wanted > count(high)
+                for _ in 0 ..< 60 where high / low > 1.0001 {
+                    let middle = (low * high).squareRoot()
+                    if replay(window, spec, stretch: middle).count >= wanted { low = middle } else { high = middle }
+                }
+                stretch = low
+                arrivals = replay(window, spec, stretch: stretch)
+                rate = Double(arrivals.count) / spec.duration
+            } else if let target = spec.onlineLoad {
                 func offered(_ stretch: Double) -> Double { load(of: replay(window, spec, stretch: stretch), spec, work) }
                 var low = stretch / 1000, high = stretch * 1000 // offered(low) ≥ target ≥ offered(high)
                 for _ in 0 ..< 60 where high / low > 1.0001 {

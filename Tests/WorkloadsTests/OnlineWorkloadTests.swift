@@ -24,6 +24,23 @@ import Testing
         #expect(slower.arrivals[1].time - slower.arrivals[0].time > 1.8 * gaps[0])
     }
 
+    @Test func aTargetRateGivesThatManyArrivalsEvenWhereTheTraceIsSparse() throws {
+        // A quiet first minute (one request), then ten a second: the trace's average says one
+        // stretch, the window's start another. The run still holds rate × duration arrivals.
+        let bursty = [TraceRow(arrival: 0, promptTokens: 10, outputTokens: 5)]
+            + (0 ..< 3000).map { TraceRow(arrival: 60 + Double($0) * 0.1, promptTokens: 10, outputTokens: 5) }
+        var spec = OnlineWorkloadSpec(rows: bursty, duration: 60, maxPromptTokens: 100, maxOutputTokens: 100)
+        spec.targetRate = 0.5
+        let plan = try OnlineWorkload.plan(spec, work: { _, _ in 0.1 })
+        #expect(plan.arrivals.count == 30)
+        #expect(abs(plan.rate - 0.5) < 1e-9)
+        #expect(plan.arrivals.allSatisfy { $0.time < 60 })
+        // The target rate wins over the load and the scale.
+        spec.onlineLoad = 0.9
+        spec.rateScale = 7
+        #expect(try OnlineWorkload.plan(spec, work: { _, _ in 0.1 }).arrivals.count == 30)
+    }
+
     @Test func aWindowStartsLaterInTheTraceAndLengthsAreScaledAndClipped() throws {
         var spec = OnlineWorkloadSpec(rows: rows, duration: 5, maxPromptTokens: 30, maxOutputTokens: 1000)
         spec.traceStart = 100
