@@ -48,6 +48,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "OpenAIAPI"),
+        .target(name: "Grammar", dependencies: ["OpenAIAPI"]),
         .target(name: "APIServer", dependencies: [
             "Engine", "OpenAIAPI", "Jobs", "Scheduling", "LlamaModel", "Tokenization",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -91,6 +92,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Scheduling", "LlamaModel", "Tokenization", "ModelFiles"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
+        .testTarget(name: "GrammarTests", dependencies: ["Grammar", "OpenAIAPI", "Tokenization", "ModelFiles"]),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles"]),
         .testTarget(name: "conserveTests", dependencies: [
             "conserve", "Workloads", "Engine", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles", "Simulation",
