@@ -48,7 +48,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "OpenAIAPI"),
-        .target(name: "Grammar", dependencies: ["OpenAIAPI"]),
+        .target(name: "Grammar", dependencies: ["OpenAIAPI", "Tokenization"]),
         .target(name: "APIServer", dependencies: [
             "Engine", "OpenAIAPI", "Jobs", "Scheduling", "LlamaModel", "Tokenization",
             .product(name: "Hummingbird", package: "hummingbird"),
