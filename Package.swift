@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "LlamaModel", dependencies: ["Kernels", "GGUF"], swiftSettings: hotLoopSettings),
         .target(name: "Scheduling", dependencies: [.product(name: "DequeModule", package: "swift-collections")]),
         .target(name: "Simulation", dependencies: ["Scheduling"], resources: [.copy("CostModels")]),
-        .target(name: "Engine", dependencies: ["Scheduling", "LlamaModel", "Tokenization", "Kernels", "GGUF", "Units"]),
+        .target(name: "Engine", dependencies: ["Scheduling", "LlamaModel", "Tokenization", "Kernels", "GGUF", "Units", "Grammar"]),
         .target(name: "Jobs", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "OpenAIAPI"),
         .target(name: "Grammar", dependencies: ["OpenAIAPI", "Tokenization"]),
         .target(name: "APIServer", dependencies: [
-            "Engine", "OpenAIAPI", "Jobs", "Scheduling", "LlamaModel", "Tokenization",
+            "Engine", "OpenAIAPI", "Jobs", "Scheduling", "LlamaModel", "Tokenization", "Grammar",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "LlamaModelTests", dependencies: ["LlamaModel", "Kernels", "GGUF", "Tokenization", "ModelFiles"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Scheduling"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Scheduling", "LlamaModel", "Tokenization", "ModelFiles"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Scheduling", "LlamaModel", "Tokenization", "ModelFiles", "Grammar", "OpenAIAPI"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
         .testTarget(name: "GrammarTests", dependencies: ["Grammar", "OpenAIAPI", "Tokenization", "ModelFiles"]),
@@ -98,7 +98,7 @@ let package = Package(
             "conserve", "Workloads", "Engine", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles", "Simulation",
         ]),
         .testTarget(name: "APIServerTests", dependencies: [
-            "APIServer", "Engine", "OpenAIAPI", "LlamaModel", "Tokenization", "Jobs", "ModelFiles",
+            "APIServer", "Engine", "OpenAIAPI", "LlamaModel", "Tokenization", "Jobs", "ModelFiles", "Grammar",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

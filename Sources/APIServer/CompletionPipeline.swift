@@ -46,10 +46,11 @@ struct CompletionPipeline: Sendable {
     private func prepare(_ request: ChatCompletionRequest, origin: CompletionOrigin) throws(APIError) -> PreparedCompletion {
         try checkModel(request.model)
         let prompt = try service.prompts.chatPrompt(request.messages)
-        let generation = GenerationRequest(
+        var generation = GenerationRequest(
             prompt: prompt, request: request, serviceClass: service.objectives.serviceClass(for: request, origin: origin),
             maxTokens: request.outputTokenLimit ?? defaultMaxTokens(prompt: prompt.count),
             topLogprobs: request.wantsLogprobs ? (request.topLogprobs ?? 0) : nil)
+        try constrain(&generation, request)
         let format = ChatCompletionFormat(model: modelName, tier: generation.serviceClass.serviceTier,
                                           logprobsTokenizer: generation.topLogprobs == nil ? nil : service.tokenizer)
         return PreparedCompletion(generation: generation, request: request, origin: origin, format: format)
@@ -64,12 +65,26 @@ struct CompletionPipeline: Sendable {
             prompt: prompt, request: request, serviceClass: service.objectives.serviceClass(for: request, origin: origin),
             maxTokens: request.outputTokenLimit, topLogprobs: request.logprobs)
         if request.echoesPrompt { generation.promptLogprobs = request.logprobs }
+        try constrain(&generation, request)
         let echo = request.echoesPrompt ? service.tokenizer.decode(prompt, skipSpecial: true) : ""
         let format = TextCompletionFormat(
             model: modelName, echo: echo, wantsLogprobs: request.logprobs != nil,
             logprobs: CompletionLogprobsBuilder(tokenizer: service.tokenizer, echoedPrompt: request.echoesPrompt ? prompt : [],
                                                 echoedText: echo))
         return PreparedCompletion(generation: generation, request: request, origin: origin, format: format)
+    }
+
+    /// The request's `response_format` grammar and `logit_bias`, checked against the vocabulary.
+    private func constrain(_ generation: inout GenerationRequest, _ request: some TextGenerationRequest) throws(APIError) {
+        let vocabularySize = service.tokenizer.vocabularySize
+        if let id = generation.sampling.logitBias.keys.sorted().first(where: { Int($0) >= vocabularySize }) {
+            throw APIError.invalidValue(param: "logit_bias.\(id)",
+                                        "\(id) is not a token id of this model (its vocabulary has \(vocabularySize) tokens).")
+        }
+        generation.grammar = try service.grammars.grammar(for: request.responseFormat)
+        if let n = request.n, n > 1 {
+            throw APIError.unsupported(param: "n", "this server generates one choice per request, so 'n' must be 1 (got \(n)).")
+        }
     }
 
     private func checkModel(_ model: String?) throws(APIError) {

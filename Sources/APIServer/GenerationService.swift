@@ -25,6 +25,8 @@ public final class GenerationService: Sendable {
 
     public let metrics: ServerMetrics
     let logger: Logger
+    /// Compiled `response_format` grammars, shared by every request.
+    let grammars: ResponseGrammars
 
     public init(engine: EngineHandle, prompts: PromptEncoder, modelName: String, maxQueuedOnline: Int,
                 logger: Logger = Logger(label: "conserve")) {
@@ -32,6 +34,7 @@ public final class GenerationService: Sendable {
         self.prompts = prompts
         self.modelName = modelName
         metrics = ServerMetrics(modelName: modelName)
+        grammars = ResponseGrammars(tokenizer: prompts.tokenizer)
         self.maxQueuedOnline = maxQueuedOnline
         self.logger = logger
     }

@@ -20,7 +20,7 @@ extension ChatCompletionRequest {
 
     /// Fields accepted only while they ask for nothing this server would have to do.
     private static let ignorableKeys: Set<String> = [
-        "response_format", "parallel_tool_calls", "tools", "tool_choice", "functions", "function_call",
+        "parallel_tool_calls", "tools", "tool_choice", "functions", "function_call",
         "store", "modalities",
     ]
 
@@ -63,14 +63,6 @@ extension ChatCompletionRequest {
 
     /// Accepts the fields of `ignorableKeys` only with values that change nothing.
     private static func checkIgnorableFields(_ body: JSONObjectReader) throws(APIError) {
-        if let format = try body.object("response_format") {
-            try format.rejectUnknownKeys(["type"])
-            let type = try format.require(format.string("type"), "type")
-            guard type == "text" else {
-                throw .unsupported(param: format.param("type"),
-                                   "structured output ('\(type)') is not supported; only {\"type\": \"text\"} is.")
-            }
-        }
         _ = try body.bool("parallel_tool_calls")
         for key in ["tools", "functions"] {
             if let tools = try body.array(key), !tools.isEmpty {

@@ -37,6 +37,9 @@ public struct ChatCompletionRequest: TextGenerationRequest, Codable, Equatable {
     public var sloTPOTMilliseconds: Double?
     public var ignoreEOS: Bool?
     public var minTokens: Int?
+    public var responseFormat: ResponseFormat?
+    public var logitBias: [String: Double]?
+    public var priority: Int?
 
     public init(model: String, messages: [Message], maxTokens: Int? = nil, maxCompletionTokens: Int? = nil,
                 temperature: Double? = nil, topP: Double? = nil, n: Int? = nil, stream: Bool? = nil,
@@ -89,6 +92,9 @@ public struct ChatCompletionRequest: TextGenerationRequest, Codable, Equatable {
         case sloTPOTMilliseconds = "slo_tpot_ms"
         case ignoreEOS = "ignore_eos"
         case minTokens = "min_tokens"
+        case responseFormat = "response_format"
+        case logitBias = "logit_bias"
+        case priority
     }
 
     /// Decoding goes through the same validation as `decode(_:)`, so a request nested in
