@@ -24,6 +24,17 @@ struct ChatCompletionFormat: CompletionFormat {
             usage: events.last?.usage.map(CompletionUsage.init), serviceTier: tier)
     }
 
+    func body(choices: [[TokenEvent]]) -> ChatCompletion {
+        var merged = body(choices.first ?? [])
+        merged.choices = choices.enumerated().map { index, events in
+            var choice = body(events).choices[0]
+            choice.index = index
+            return choice
+        }
+        merged.usage = CompletionUsage(choices: choices)
+        return merged
+    }
+
     func openingChunks() -> [ChatCompletionChunk] {
         [ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: .init(role: .assistant, content: ""))],
                              serviceTier: tier)]

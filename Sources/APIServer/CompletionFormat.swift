@@ -11,6 +11,9 @@ protocol CompletionFormat: Sendable {
     /// The answer of a request run to its end, from all of its events.
     func body(_ events: [TokenEvent]) -> Body
 
+    /// The answer of a request with `n` > 1: each choice's events, in choice order.
+    func body(choices: [[TokenEvent]]) -> Body
+
     /// What a stream sends before the first event.
     func openingChunks() -> [Chunk]
 

@@ -82,8 +82,9 @@ struct CompletionPipeline: Sendable {
                                         "\(id) is not a token id of this model (its vocabulary has \(vocabularySize) tokens).")
         }
         generation.grammar = try service.grammars.grammar(for: request.responseFormat)
-        if let n = request.n, n > 1 {
-            throw APIError.unsupported(param: "n", "this server generates one choice per request, so 'n' must be 1 (got \(n)).")
+        if let n = request.n, n > 1, request.isStreaming {
+            throw APIError.unsupported(param: "n", "streaming several choices is not supported; send 'n' > 1 without "
+                                           + "'stream', or one streaming request per choice.")
         }
     }
 
@@ -98,7 +99,16 @@ struct CompletionPipeline: Sendable {
 
     /// Runs the request to its end and writes the whole answer.
     private func run<Format: CompletionFormat>(_ prepared: PreparedCompletion, _ format: Format) async throws -> Format.Body {
-        format.body(try await service.collect(prepared.generation))
+        guard prepared.choices > 1 else { return format.body(try await service.collect(prepared.generation)) }
+        // One engine request per choice; with a seed, choice i samples with seed + i, so the
+        // choices differ and the answer still repeats.
+        let requests = (0..<prepared.choices).map { index in
+            var choice = prepared.generation
+            if index > 0 { choice.id = GenerationRequest.nextID() }
+            choice.sampling.seed = prepared.generation.sampling.seed.map { $0 &+ UInt64(index) }
+            return choice
+        }
+        return format.body(choices: try await service.collect(choices: requests))
     }
 
     /// Submits the request now (so that a refusal is an HTTP error, not an event) and streams
