@@ -43,6 +43,7 @@ let package = Package(
         .target(name: "Simulation", dependencies: ["Scheduling"], resources: [.copy("CostModels")]),
         .target(name: "Engine", dependencies: ["Scheduling", "LlamaModel", "Tokenization", "Kernels", "GGUF", "Units", "Grammar"]),
         .target(name: "Jobs", dependencies: [
+            "OpenAIAPI",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),

@@ -17,8 +17,9 @@ protocol CompletionFormat: Sendable {
     /// What a stream sends before the first event.
     func openingChunks() -> [Chunk]
 
-    /// The chunk for one event. Mutating: a format may carry state from chunk to chunk.
-    mutating func chunk(_ event: TokenEvent) -> Chunk
+    /// The chunks for one event (none while a format holds text back). Mutating: a format may
+    /// carry state from chunk to chunk.
+    mutating func chunks(_ event: TokenEvent) -> [Chunk]
 
     /// The last chunk of a stream whose request asked for `stream_options.include_usage`.
     func usageChunk(_ usage: CompletionUsage) -> Chunk

@@ -45,14 +45,18 @@ struct CompletionPipeline: Sendable {
 
     private func prepare(_ request: ChatCompletionRequest, origin: CompletionOrigin) throws(APIError) -> PreparedCompletion {
         try checkModel(request.model)
-        let prompt = try service.prompts.chatPrompt(request.messages)
+        let tools = ToolCallPlan(request)
+        let prompt = try service.prompts.chatPrompt(request.messages, tools: tools)
         var generation = GenerationRequest(
             prompt: prompt, request: request, serviceClass: service.objectives.serviceClass(for: request, origin: origin),
             maxTokens: request.outputTokenLimit ?? defaultMaxTokens(prompt: prompt.count),
             topLogprobs: request.wantsLogprobs ? (request.topLogprobs ?? 0) : nil)
         try constrain(&generation, request)
+        if let tools {
+            generation.grammar = try service.grammars.grammar(forToolAnswer: tools.answerSchema)
+        }
         let format = ChatCompletionFormat(model: modelName, tier: generation.serviceClass.serviceTier,
-                                          logprobsTokenizer: generation.topLogprobs == nil ? nil : service.tokenizer)
+                                          logprobsTokenizer: generation.topLogprobs == nil ? nil : service.tokenizer, tools: tools)
         return PreparedCompletion(generation: generation, request: request, origin: origin, format: format)
     }
 
@@ -123,7 +127,7 @@ struct CompletionPipeline: Sendable {
             var finished = false
             for try await event in events {
                 finished = finished || event.finishReason != nil
-                try await send(format.chunk(event))
+                for chunk in format.chunks(event) { try await send(chunk) }
                 usage = event.usage ?? usage
             }
             // Ended without a finish reason: this task was cancelled (client gone, or shutdown).

@@ -36,6 +36,18 @@ final class ResponseGrammars: Sendable {
         }
     }
 
+    /// The grammar of a tool-calling answer (`ToolCallPlan.answerSchema`); a parameter schema
+    /// it cannot enforce is a 400 on `tools`.
+    func grammar(forToolAnswer schema: JSONValue) throws(APIError) -> TokenGrammar {
+        try registry().grammar(for: "tools " + schema.compactText) { () throws(APIError) in
+            do throws(SchemaError) {
+                return try JSONSchemaCompiler.compile(schema: schema)
+            } catch {
+                throw APIError.unsupported(param: "tools", "a function's parameters: " + error.description)
+            }
+        }
+    }
+
     private func registry() -> GrammarRegistry {
         built.withLock { built in
             if let built { return built }

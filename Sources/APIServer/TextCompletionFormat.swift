@@ -45,7 +45,9 @@ struct TextCompletionFormat: CompletionFormat {
 
     func openingChunks() -> [Completion] { [] }
 
-    mutating func chunk(_ event: TokenEvent) -> Completion {
+    mutating func chunks(_ event: TokenEvent) -> [Completion] { [chunk(event)] }
+
+    private mutating func chunk(_ event: TokenEvent) -> Completion {
         let text = (echoSent ? "" : echo) + event.text
         echoSent = true
         logprobs.add(event)

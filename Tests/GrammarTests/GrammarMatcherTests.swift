@@ -1,3 +1,4 @@
+import Foundation
 import OpenAIAPI
 import Testing
 @testable import Grammar
@@ -120,6 +121,22 @@ import Testing
         #expect(SchemaCorpus.schemas.count >= 20)
         for (name, text) in SchemaCorpus.schemas {
             #expect(throws: Never.self, "\(name)") { try JSONSchemaCompiler.compile(schema: JSONValue(parsing: text)) }
+        }
+    }
+}
+
+@Suite struct SchemaCorpusCopyTests {
+    /// Tests/e2e/schemas.json holds the same schemas for the end-to-end tests.
+    @Test func corpusMatchesEndToEndCopy() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("e2e/schemas.json")
+        let copy = try JSONValue(parsing: String(contentsOf: url, encoding: .utf8))
+        guard case .array(let entries) = copy else { Issue.record("not an array"); return }
+        #expect(entries.count == SchemaCorpus.schemas.count)
+        for (entry, (name, text)) in zip(entries, SchemaCorpus.schemas) {
+            guard case .object(let object) = entry else { continue }
+            #expect(object["name"] == .string(name))
+            #expect(object["schema"] == (try JSONValue(parsing: text)), "\(name)")
         }
     }
 }
