@@ -71,7 +71,7 @@ let package = Package(
             name: "conserve",
             dependencies: [
                 "Kernels", "GGUF", "Tokenization", "LlamaModel", "Scheduling", "Engine", "APIServer", "OpenAIAPI",
-                "Units", "ModelFiles",
+                "Units", "ModelFiles", "Grammar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -37,13 +37,17 @@ struct ToolCallPlan: Sendable {
         let single: Bool
         if case .function = choice { single = true } else { single = !parallel }
         let toolCalls = #"{"type":"object","additionalProperties":false,"required":["tool_calls"],"properties":{"tool_calls":"#
-            + #"{"type":"array","minItems":1"# + (single ? #","maxItems":1"# : "") + #","items":{"anyOf":["#
+            + #"{"type":"array","minItems":1,"maxItems":"# + (single ? "1" : String(Self.maxParallelCalls)) + #","items":{"anyOf":["#
             + calls.joined(separator: ",") + "]}}}}"
         let text = choice != .auto ? toolCalls : #"{"anyOf":["# + toolCalls
             + #",{"type":"object","additionalProperties":false,"required":["content"],"properties":{"content":{"type":"string"}}}]}"#
         // Built from compact JSON texts, so it always parses.
         return (try? JSONValue(parsing: text)) ?? .null
     }
+
+    /// Calls in one answer at most when several are allowed: small models tend to repeat a call
+    /// until the output limit, and a bound makes the answer close.
+    static let maxParallelCalls = 4
 
     private static let anyObject: JSONValue = .object(JSONObject(["type": .string("object")]))
 
