@@ -43,6 +43,13 @@ public struct JSONSchemaCompiler {
         let start = compiler.grammar.declareRule("root")
         let body = try compiler.compile(schema, at: "#")
         compiler.grammar.define(start, [[.rule(body)]])
+        if let rule = compiler.grammar.nonTerminatingRule() {
+            throw .invalid(at: "#", "'\(compiler.grammar.names[rule])' refers to itself before any value is written "
+                               + "(left recursion); such a schema describes no finite JSON text")
+        }
+        if GrammarMatcher(grammar: compiler.grammar).initialState().isDead {
+            throw .invalid(at: "#", "the schema matches no JSON text")
+        }
         return compiler.grammar
     }
 

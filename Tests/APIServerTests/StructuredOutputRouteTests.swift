@@ -104,4 +104,18 @@ import Testing
             }
         }
     }
+
+    @Test func openAPIDocumentDescribesTheRoutes() async throws {
+        try await ServerTestSupport.application().test(.router) { client in
+            try await client.execute(uri: "/openapi.json", method: .get) { response in
+                #expect(response.status == .ok)
+                let document = try ServerTestSupport.json(response.body)
+                #expect(document["openapi"] as? String == "3.0.3")
+                let paths = try #require(document["paths"] as? [String: Any])
+                for path in ["/v1/chat/completions", "/v1/completions", "/v1/models", "/v1/files", "/v1/batches", "/health"] {
+                    #expect(paths[path] != nil, "\(path)")
+                }
+            }
+        }
+    }
 }

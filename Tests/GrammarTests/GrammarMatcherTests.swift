@@ -112,6 +112,10 @@ import Testing
             }
         }
         #expect(throws: SchemaError.self) { try JSONSchemaCompiler.compile(schema: JSONValue(parsing: #"{"type":"strng"}"#)) }
+        // Self-reference before any byte: refused, not a hang.
+        for schema in [##"{"$ref":"#"}"##, ##"{"anyOf":[{"$ref":"#"},{"$ref":"#"}]}"##, ##"{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"allOf":[{"$ref":"#/$defs/a"}]}},"$ref":"#/$defs/a"}"##] {
+            #expect(throws: SchemaError.self, "\(schema)") { try JSONSchemaCompiler.compile(schema: JSONValue(parsing: schema)) }
+        }
         #expect(throws: SchemaError.self) {
             try JSONSchemaCompiler.compile(schema: JSONValue(parsing: #"{"type":"array","minItems":3,"maxItems":1}"#))
         }

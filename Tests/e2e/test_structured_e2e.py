@@ -121,6 +121,61 @@ class StructuredOutputTests(unittest.TestCase):
         self.assertIn("minimum", caught.exception.message)
         self.assertEqual(caught.exception.body["param"], "response_format.json_schema.schema")
 
+    WEATHER = [{"type": "function", "function": {
+        "name": "get_weather", "description": "Current weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20},
+                                                        "unit": {"enum": ["c", "f"]}},
+                       "required": ["city", "unit"], "additionalProperties": False}}}]
+    ASK = [{"role": "user", "content": "What is the weather in Paris?"}]
+
+    def check_call(self, call):
+        self.assertEqual(call.type, "function")
+        self.assertTrue(call.id.startswith("call_"))
+        self.assertEqual(call.function.name, "get_weather")
+        jsonschema.validate(json.loads(call.function.arguments), self.WEATHER[0]["function"]["parameters"])
+
+    def test_tool_choice_required_named_and_none(self):
+        for choice in ("required", {"type": "function", "function": {"name": "get_weather"}}):
+            r = self.client.chat.completions.create(model=MODEL, messages=self.ASK, tools=self.WEATHER, tool_choice=choice,
+                                                    temperature=0, max_tokens=MAX_TOKENS, parallel_tool_calls=False)
+            self.assertEqual(r.choices[0].finish_reason, "tool_calls", r.choices[0].message)
+            self.assertIsNone(r.choices[0].message.content)
+            self.assertEqual(len(r.choices[0].message.tool_calls), 1)
+            self.check_call(r.choices[0].message.tool_calls[0])
+        r = self.client.chat.completions.create(model=MODEL, messages=self.ASK, tools=self.WEATHER, tool_choice="none",
+                                                temperature=0, max_tokens=8)
+        self.assertIsNone(r.choices[0].message.tool_calls)
+        self.assertTrue(r.choices[0].message.content)
+
+    def test_tool_choice_auto_answers_a_call_or_text(self):
+        r = self.client.chat.completions.create(model=MODEL, messages=self.ASK, tools=self.WEATHER, temperature=0,
+                                                max_tokens=MAX_TOKENS)
+        message = r.choices[0].message
+        if message.tool_calls:
+            self.assertEqual(r.choices[0].finish_reason, "tool_calls")
+            for call in message.tool_calls:
+                self.check_call(call)
+        else:
+            self.assertEqual(r.choices[0].finish_reason, "stop")
+            self.assertIsInstance(message.content, str)
+
+    def test_tool_result_goes_back_and_streams_parse(self):
+        r = self.client.chat.completions.create(model=MODEL, messages=self.ASK, tools=self.WEATHER, tool_choice="required",
+                                                temperature=0, max_tokens=MAX_TOKENS, parallel_tool_calls=False)
+        call = r.choices[0].message.tool_calls[0]
+        conversation = self.ASK + [r.choices[0].message.model_dump(exclude_none=True),
+                                   {"role": "tool", "tool_call_id": call.id, "content": "18 C and sunny"}]
+        answer = self.client.chat.completions.create(model=MODEL, messages=conversation, tools=self.WEATHER,
+                                                     tool_choice="none", temperature=0, max_tokens=16)
+        self.assertTrue(answer.choices[0].message.content)
+        with self.client.chat.completions.stream(model=MODEL, messages=self.ASK, tools=self.WEATHER, tool_choice="required",
+                                                 temperature=0, max_tokens=MAX_TOKENS, parallel_tool_calls=False) as stream:
+            for _ in stream:
+                pass
+            final = stream.get_final_completion()
+        self.assertEqual(final.choices[0].finish_reason, "tool_calls")
+        self.check_call(final.choices[0].message.tool_calls[0])
+
     def test_n_logit_bias_and_priority(self):
         r = self.client.chat.completions.create(model=MODEL, messages=messages("greeting"), n=3, seed=3, temperature=1,
                                                 max_tokens=5, logit_bias={"0": -100}, extra_body={"priority": -1})
