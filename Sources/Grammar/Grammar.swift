@@ -5,9 +5,9 @@
 /// compiler never builds either, and the matcher relies on it to terminate.
 public struct Grammar: Sendable {
     /// For each rule, the indices of its alternatives in `alternatives`.
-    public private(set) var rules: [[Int]] = []
+    public internal(set) var rules: [[Int]] = []
     /// Every alternative of every rule.
-    public private(set) var alternatives: [[GrammarElement]] = []
+    public internal(set) var alternatives: [[GrammarElement]] = []
     /// A name per rule, for debugging and error messages.
     public private(set) var names: [String] = []
 

@@ -15,12 +15,21 @@ import OpenAIAPI
 /// Properties are written in the schema's order; optional ones may be left out. Objects with
 /// `properties` get no other members (extra members are allowed by such a schema, never
 /// required, so leaving them out still validates).
+///
+/// Nesting is bounded, so that a model cannot nest forever: a recursive reference is unrolled
+/// `maxRecursion` levels deep (below that, optional recursive members are left out and arrays
+/// of them stay empty), and free-form JSON (`json_object`, `{}`) nests at most `maxAnyDepth`
+/// containers. Alternatives that could then never complete are pruned, so every accepted
+/// prefix can still be finished. A schema that cannot be met within those bounds is refused.
 public struct JSONSchemaCompiler {
     private var grammar = Grammar()
     private let root: JSONValue
     private var refRules: [String: Int] = [:]
-    private var anyValueRule: Int?
-    private var anyObjectRule: Int?
+    /// How many times each reference is being compiled on the current path (recursion depth).
+    private var activeReferences: [String: Int] = [:]
+    /// Per nesting level, the rules of any JSON value and any object.
+    private var anyValueRules: [Int: Int] = [:]
+    private var anyObjectRules: [Int: Int] = [:]
     private var stringRules: [StringSpec: Int] = [:]
 
     /// Keywords that say nothing about what validates.
@@ -35,6 +44,11 @@ public struct JSONSchemaCompiler {
         "anyOf", "allOf", "$ref",
     ])
 
+    /// Levels of one recursive reference.
+    public static let maxRecursion = 3
+    /// Nested containers in free-form JSON.
+    public static let maxAnyDepth = 6
+
     private init(root: JSONValue) { self.root = root }
 
     /// The grammar of every compact JSON text that validates against `schema`.
@@ -43,6 +57,9 @@ public struct JSONSchemaCompiler {
         let start = compiler.grammar.declareRule("root")
         let body = try compiler.compile(schema, at: "#")
         compiler.grammar.define(start, [[.rule(body)]])
+        guard compiler.grammar.pruneUnproductive() else {
+            throw .invalid(at: "#", "the schema matches no finite JSON text within \(maxRecursion) levels of recursion")
+        }
         if let rule = compiler.grammar.nonTerminatingRule() {
             throw .invalid(at: "#", "'\(compiler.grammar.names[rule])' refers to itself before any value is written "
                                + "(left recursion); such a schema describes no finite JSON text")
@@ -57,8 +74,9 @@ public struct JSONSchemaCompiler {
     public static func anyObject() -> Grammar {
         var compiler = JSONSchemaCompiler(root: .null)
         let start = compiler.grammar.declareRule("root")
-        let object = compiler.anyObject()
+        let object = compiler.anyObject(level: 0)
         compiler.grammar.define(start, [[.rule(object)]])
+        _ = compiler.grammar.pruneUnproductive()
         return compiler.grammar
     }
 
@@ -154,7 +172,9 @@ public struct JSONSchemaCompiler {
     }
 
     private mutating func compileReference(_ reference: String, at path: String) throws(SchemaError) -> Int {
-        if let rule = refRules[reference] { return rule }
+        let depth = activeReferences[reference, default: 0]
+        let key = "\(reference) \(depth)"
+        if let rule = refRules[key] { return rule }
         guard reference == "#" || reference.hasPrefix("#/") else {
             throw .unsupported("$ref", at: path, "only references inside the schema ('#/$defs/…') are supported, not '\(reference)'")
         }
@@ -166,9 +186,13 @@ public struct JSONSchemaCompiler {
             }
             target = next
         }
-        // Declared before compiling, so that a schema that refers to itself ends in a loop of rules.
-        let rule = grammar.declareRule("ref \(reference)")
-        refRules[reference] = rule
+        // Past the last level the reference matches nothing (a rule without alternatives);
+        // pruning then removes what would lead there.
+        let rule = grammar.declareRule("ref \(reference) level \(depth)")
+        refRules[key] = rule
+        guard depth < Self.maxRecursion else { return rule }
+        activeReferences[reference] = depth + 1
+        defer { activeReferences[reference] = depth }
         let body = try compile(target, at: reference)
         grammar.define(rule, [[.rule(body)]])
         return rule
@@ -302,31 +326,38 @@ public struct JSONSchemaCompiler {
 
     // MARK: - Anything
 
-    /// Any JSON value.
-    private mutating func anyValue() -> Int {
-        if let anyValueRule { return anyValueRule }
-        let value = grammar.declareRule("any value")
-        anyValueRule = value
-        let object = anyObject()
+    /// Any JSON value (its own nesting bounded from here).
+    private mutating func anyValue() -> Int { anyValue(level: 0) }
+
+    /// Any JSON value with at most `maxAnyDepth - level` containers nested in it.
+    private mutating func anyValue(level: Int) -> Int {
+        if let rule = anyValueRules[level] { return rule }
+        let value = grammar.declareRule("any value \(level)")
+        anyValueRules[level] = value
         let string = stringRule(StringSpec())
-        let tail = grammar.addRule("any item tail", [[.literal([UInt8(ascii: ",")]), .rule(value)]])
-        let array = grammar.addRule("any array", [
-            [.literal(Array("[]".utf8))],
-            [.literal([UInt8(ascii: "[")]), .rule(value), .repeat(rule: tail, min: 0, max: nil), .literal([UInt8(ascii: "]")])],
-        ])
-        grammar.define(value, [
-            [.rule(object)], [.rule(array)], [.rule(string)], [.number(integer: false)],
+        var alternatives: [[GrammarElement]] = [
+            [.rule(string)], [.number(integer: false)],
             [.literal(Array("true".utf8))], [.literal(Array("false".utf8))], [.literal(Array("null".utf8))],
-        ])
+        ]
+        if level < Self.maxAnyDepth {
+            let inner = anyValue(level: level + 1)
+            let tail = grammar.addRule("any item tail", [[.literal([UInt8(ascii: ",")]), .rule(inner)]])
+            let array = grammar.addRule("any array", [
+                [.literal(Array("[]".utf8))],
+                [.literal([UInt8(ascii: "[")]), .rule(inner), .repeat(rule: tail, min: 0, max: nil), .literal([UInt8(ascii: "]")])],
+            ])
+            alternatives = [[.rule(anyObject(level: level))], [.rule(array)]] + alternatives
+        }
+        grammar.define(value, alternatives)
         return value
     }
 
-    /// Any JSON object.
-    private mutating func anyObject() -> Int {
-        if let anyObjectRule { return anyObjectRule }
-        let object = grammar.declareRule("any object")
-        anyObjectRule = object
-        let body = freeObject(values: anyValue(), min: 0, max: nil)
+    /// Any JSON object whose members nest at most `maxAnyDepth - level - 1` more containers.
+    private mutating func anyObject(level: Int) -> Int {
+        if let rule = anyObjectRules[level] { return rule }
+        let object = grammar.declareRule("any object \(level)")
+        anyObjectRules[level] = object
+        let body = freeObject(values: anyValue(level: level + 1), min: 0, max: nil)
         grammar.define(object, [[.rule(body)]])
         return object
     }

@@ -144,3 +144,24 @@ import Testing
         }
     }
 }
+
+@Suite struct NestingBoundTests {
+    /// Recursion is unrolled `maxRecursion` levels: deeper optional members are not offered,
+    /// and what is offered can always be finished.
+    @Test func recursionIsBoundedAndNeverDeadEnds() throws {
+        let m = GrammarMatcher(grammar: try JSONSchemaCompiler.compile(schema: SchemaCorpus.schema("recursive")))
+        #expect(m.matches(Array(#"{"value":1,"children":[{"value":2,"children":[{"value":3}]}]}"#.utf8)))
+        #expect(!m.matches(Array(#"{"value":1,"children":[{"value":2,"children":[{"value":3,"children":[{"value":4}]}]}]}"#.utf8)))
+        #expect(m.matches(Array(#"{"value":1,"children":[{"value":2,"children":[{"value":3,"children":[]}]}]}"#.utf8)),
+                "an empty array of the cut-off level is still fine")
+        let required = ##"{"$defs":{"L":{"type":"object","properties":{"next":{"$ref":"#/$defs/L"}},"required":["next"]}},"$ref":"#/$defs/L"}"##
+        #expect(throws: SchemaError.self, "infinitely deep by requirement") { try JSONSchemaCompiler.compile(schema: JSONValue(parsing: required)) }
+    }
+
+    @Test func freeFormJSONNestsBoundedly() {
+        let m = GrammarMatcher(grammar: JSONSchemaCompiler.anyObject())
+        let deep = { (n: Int) in "{\"a\":" + String(repeating: "[", count: n) + String(repeating: "]", count: n) + "}" }
+        #expect(m.matches(Array(deep(JSONSchemaCompiler.maxAnyDepth - 1).utf8)))
+        #expect(!m.matches(Array(deep(JSONSchemaCompiler.maxAnyDepth + 1).utf8)))
+    }
+}
