@@ -48,6 +48,11 @@ public struct JSONSchemaCompiler {
     public static let maxRecursion = 3
     /// Nested containers in free-form JSON.
     public static let maxAnyDepth = 6
+    /// Members or items of one free-form container, and characters of one free-form string
+    /// (member names: half as many). Small models otherwise ramble inside free-form JSON until
+    /// the output limit; within these bounds the text still validates, since the schema sets none.
+    public static let maxAnyItems = 16
+    public static let maxAnyStringLength = 128
 
     private init(root: JSONValue) { self.root = root }
 
@@ -259,8 +264,8 @@ public struct JSONSchemaCompiler {
     }
 
     /// An object of any member names, each value matching `values`, `min...max` members.
-    private mutating func freeObject(values: Int, min: Int, max: Int?) -> Int {
-        let key = stringRule(StringSpec())
+    private mutating func freeObject(values: Int, min: Int, max: Int?, keys: StringSpec = StringSpec()) -> Int {
+        let key = stringRule(keys)
         let tail = grammar.addRule("member tail", [[.literal([UInt8(ascii: ",")]), .rule(key), .literal([UInt8(ascii: ":")]), .rule(values)]])
         var alternatives: [[GrammarElement]] = []
         if min == 0 { alternatives.append([.literal(Array("{}".utf8))]) }
@@ -334,7 +339,7 @@ public struct JSONSchemaCompiler {
         if let rule = anyValueRules[level] { return rule }
         let value = grammar.declareRule("any value \(level)")
         anyValueRules[level] = value
-        let string = stringRule(StringSpec())
+        let string = stringRule(StringSpec(maxLength: Self.maxAnyStringLength))
         var alternatives: [[GrammarElement]] = [
             [.rule(string)], [.number(integer: false)],
             [.literal(Array("true".utf8))], [.literal(Array("false".utf8))], [.literal(Array("null".utf8))],
@@ -344,7 +349,8 @@ public struct JSONSchemaCompiler {
             let tail = grammar.addRule("any item tail", [[.literal([UInt8(ascii: ",")]), .rule(inner)]])
             let array = grammar.addRule("any array", [
                 [.literal(Array("[]".utf8))],
-                [.literal([UInt8(ascii: "[")]), .rule(inner), .repeat(rule: tail, min: 0, max: nil), .literal([UInt8(ascii: "]")])],
+                [.literal([UInt8(ascii: "[")]), .rule(inner), .repeat(rule: tail, min: 0, max: Self.maxAnyItems - 1),
+                 .literal([UInt8(ascii: "]")])],
             ])
             alternatives = [[.rule(anyObject(level: level))], [.rule(array)]] + alternatives
         }
@@ -357,7 +363,8 @@ public struct JSONSchemaCompiler {
         if let rule = anyObjectRules[level] { return rule }
         let object = grammar.declareRule("any object \(level)")
         anyObjectRules[level] = object
-        let body = freeObject(values: anyValue(level: level + 1), min: 0, max: nil)
+        let body = freeObject(values: anyValue(level: level + 1), min: 0, max: Self.maxAnyItems,
+                              keys: StringSpec(maxLength: Self.maxAnyStringLength / 2))
         grammar.define(object, [[.rule(body)]])
         return object
     }

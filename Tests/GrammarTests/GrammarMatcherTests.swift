@@ -163,5 +163,10 @@ import Testing
         let deep = { (n: Int) in "{\"a\":" + String(repeating: "[", count: n) + String(repeating: "]", count: n) + "}" }
         #expect(m.matches(Array(deep(JSONSchemaCompiler.maxAnyDepth - 1).utf8)))
         #expect(!m.matches(Array(deep(JSONSchemaCompiler.maxAnyDepth + 1).utf8)))
+        let items = { (n: Int) in "{\"a\":[" + Array(repeating: "1", count: n).joined(separator: ",") + "]}" }
+        #expect(m.matches(Array(items(JSONSchemaCompiler.maxAnyItems).utf8)))
+        #expect(!m.matches(Array(items(JSONSchemaCompiler.maxAnyItems + 1).utf8)))
+        let long = "{\"a\":\"" + String(repeating: "x", count: JSONSchemaCompiler.maxAnyStringLength + 1) + "\"}"
+        #expect(!m.matches(Array(long.utf8)))
     }
 }
