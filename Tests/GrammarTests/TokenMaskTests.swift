@@ -54,7 +54,10 @@ import Testing
                         ended = true
                         break
                     }
-                    let pool = step > 40 ? allowed.filter { (vocabulary.tokenBytes[$0]?.count ?? 0) == 1 } : allowed
+                    var pool = step > 40 ? allowed.filter { (vocabulary.tokenBytes[$0]?.count ?? 0) == 1 } : allowed
+                    // Later still, closing quotes and brackets half of the time, so that walks end.
+                    let closers = pool.filter { [UInt8(ascii: "\""), UInt8(ascii: "}"), UInt8(ascii: "]")].contains(vocabulary.tokenBytes[$0]?.first ?? 0) }
+                    if step > 60, !closers.isEmpty, Bool.random(using: &random) { pool = closers }
                     guard let token = (pool.isEmpty ? allowed : pool).randomElement(using: &random) else { break }
                     if vocabulary.endTokens.contains(Int32(token)) {
                         ended = true
