@@ -53,8 +53,11 @@ def main():
                 har = os.path.join(tmp, f"run-{seed}.har")
                 run = subprocess.run(
                     ["schemathesis", "run", server.url + "/openapi.json", "--checks", "not_a_server_error",
-                     "--max-examples", "150", "--seed", str(seed), "--workers", "2", "--request-timeout", "120",
-                     "--phases", "examples,coverage,fuzzing", "--suppress-health-check", "all", "--continue-on-failure",
+                     "--max-examples", "300", "--seed", str(seed), "--workers", "2", "--request-timeout", "120",
+                     # Not the coverage phase: its generator fails inside schemathesis 4.32 on this
+                     # document's allOf bodies ("Inconsistent results", a Runtime Error that is no
+                     # answer of the server's).
+                     "--phases", "examples,fuzzing", "--suppress-health-check", "all", "--continue-on-failure",
                      "--report", "har", "--report-har-path", har],
                     capture_output=True, text=True, timeout=2400)
                 with open(har) as f:
