@@ -8,7 +8,7 @@ public final class GrammarRegistry: Sendable {
     public let capacity: Int
     private let entries = Mutex<(grammars: [String: TokenGrammar], order: [String])>(([:], []))
 
-    public init(vocabulary: TokenVocabulary, capacity: Int = 64) {
+    public init(vocabulary: TokenVocabulary, capacity: Int = 16) {
         self.vocabulary = vocabulary
         self.capacity = capacity
     }

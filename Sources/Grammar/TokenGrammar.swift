@@ -22,7 +22,8 @@ public final class TokenGrammar: Sendable {
     private let horizon: Int
     private let caches = Mutex(Caches())
     /// Entries per cache before it is emptied.
-    static let cacheLimit = 2048
+    /// (Each mask is a bit per token: 6 KiB for a 49,152-token vocabulary.)
+    static let cacheLimit = 1024
 
     /// What one walk from a lone frame found.
     struct FrameScan {
