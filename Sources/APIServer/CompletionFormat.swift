@@ -11,11 +11,15 @@ protocol CompletionFormat: Sendable {
     /// The answer of a request run to its end, from all of its events.
     func body(_ events: [TokenEvent]) -> Body
 
+    /// The answer of a request with `n` > 1: each choice's events, in choice order.
+    func body(choices: [[TokenEvent]]) -> Body
+
     /// What a stream sends before the first event.
     func openingChunks() -> [Chunk]
 
-    /// The chunk for one event. Mutating: a format may carry state from chunk to chunk.
-    mutating func chunk(_ event: TokenEvent) -> Chunk
+    /// The chunks for one event (none while a format holds text back). Mutating: a format may
+    /// carry state from chunk to chunk.
+    mutating func chunks(_ event: TokenEvent) -> [Chunk]
 
     /// The last chunk of a stream whose request asked for `stream_options.include_usage`.
     func usageChunk(_ usage: CompletionUsage) -> Chunk

@@ -45,13 +45,18 @@ struct CompletionPipeline: Sendable {
 
     private func prepare(_ request: ChatCompletionRequest, origin: CompletionOrigin) throws(APIError) -> PreparedCompletion {
         try checkModel(request.model)
-        let prompt = try service.prompts.chatPrompt(request.messages)
-        let generation = GenerationRequest(
+        let tools = ToolCallPlan(request)
+        let prompt = try service.prompts.chatPrompt(request.messages, tools: tools)
+        var generation = GenerationRequest(
             prompt: prompt, request: request, serviceClass: service.objectives.serviceClass(for: request, origin: origin),
             maxTokens: request.outputTokenLimit ?? defaultMaxTokens(prompt: prompt.count),
             topLogprobs: request.wantsLogprobs ? (request.topLogprobs ?? 0) : nil)
+        try constrain(&generation, request)
+        if let tools {
+            generation.grammar = try service.grammars.grammar(forToolAnswer: tools.answerSchema)
+        }
         let format = ChatCompletionFormat(model: modelName, tier: generation.serviceClass.serviceTier,
-                                          logprobsTokenizer: generation.topLogprobs == nil ? nil : service.tokenizer)
+                                          logprobsTokenizer: generation.topLogprobs == nil ? nil : service.tokenizer, tools: tools)
         return PreparedCompletion(generation: generation, request: request, origin: origin, format: format)
     }
 
@@ -64,12 +69,27 @@ struct CompletionPipeline: Sendable {
             prompt: prompt, request: request, serviceClass: service.objectives.serviceClass(for: request, origin: origin),
             maxTokens: request.outputTokenLimit, topLogprobs: request.logprobs)
         if request.echoesPrompt { generation.promptLogprobs = request.logprobs }
+        try constrain(&generation, request)
         let echo = request.echoesPrompt ? service.tokenizer.decode(prompt, skipSpecial: true) : ""
         let format = TextCompletionFormat(
             model: modelName, echo: echo, wantsLogprobs: request.logprobs != nil,
             logprobs: CompletionLogprobsBuilder(tokenizer: service.tokenizer, echoedPrompt: request.echoesPrompt ? prompt : [],
                                                 echoedText: echo))
         return PreparedCompletion(generation: generation, request: request, origin: origin, format: format)
+    }
+
+    /// The request's `response_format` grammar and `logit_bias`, checked against the vocabulary.
+    private func constrain(_ generation: inout GenerationRequest, _ request: some TextGenerationRequest) throws(APIError) {
+        let vocabularySize = service.tokenizer.vocabularySize
+        if let id = generation.sampling.logitBias.keys.sorted().first(where: { Int($0) >= vocabularySize }) {
+            throw APIError.invalidValue(param: "logit_bias.\(id)",
+                                        "\(id) is not a token id of this model (its vocabulary has \(vocabularySize) tokens).")
+        }
+        generation.grammar = try service.grammars.grammar(for: request.responseFormat)
+        if let n = request.n, n > 1, request.isStreaming {
+            throw APIError.unsupported(param: "n", "streaming several choices is not supported; send 'n' > 1 without "
+                                           + "'stream', or one streaming request per choice.")
+        }
     }
 
     private func checkModel(_ model: String?) throws(APIError) {
@@ -83,7 +103,16 @@ struct CompletionPipeline: Sendable {
 
     /// Runs the request to its end and writes the whole answer.
     private func run<Format: CompletionFormat>(_ prepared: PreparedCompletion, _ format: Format) async throws -> Format.Body {
-        format.body(try await service.collect(prepared.generation))
+        guard prepared.choices > 1 else { return format.body(try await service.collect(prepared.generation)) }
+        // One engine request per choice; with a seed, choice i samples with seed + i, so the
+        // choices differ and the answer still repeats.
+        let requests = (0..<prepared.choices).map { index in
+            var choice = prepared.generation
+            if index > 0 { choice.id = GenerationRequest.nextID() }
+            choice.sampling.seed = prepared.generation.sampling.seed.map { $0 &+ UInt64(index) }
+            return choice
+        }
+        return format.body(choices: try await service.collect(choices: requests))
     }
 
     /// Submits the request now (so that a refusal is an HTTP error, not an event) and streams
@@ -98,7 +127,7 @@ struct CompletionPipeline: Sendable {
             var finished = false
             for try await event in events {
                 finished = finished || event.finishReason != nil
-                try await send(format.chunk(event))
+                for chunk in format.chunks(event) { try await send(chunk) }
                 usage = event.usage ?? usage
             }
             // Ended without a finish reason: this task was cancelled (client gone, or shutdown).

@@ -27,6 +27,15 @@ extension CompletionUsage {
     init(_ usage: Usage) {
         self.init(promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, cachedTokens: usage.cachedTokens)
     }
+
+    /// The usage of a request with several choices: the prompt counted once (as OpenAI counts
+    /// it), every choice's output tokens, and the prompt tokens the cache served any of them.
+    init?(choices: [[TokenEvent]]) {
+        let usages = choices.compactMap { $0.last?.usage }
+        guard let first = usages.first else { return nil }
+        self.init(promptTokens: first.promptTokens, completionTokens: usages.reduce(0) { $0 + $1.completionTokens },
+                  cachedTokens: usages.map(\.cachedTokens).max() ?? 0)
+    }
 }
 
 /// Log-probabilities as text: chat's shape here; the completions shape is `CompletionLogprobsBuilder`.

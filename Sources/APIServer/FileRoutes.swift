@@ -60,11 +60,59 @@ struct FileRoutes: Sendable {
         else {
             throw APIError.invalidRequest("upload files as multipart/form-data with the fields 'purpose' and 'file'")
         }
+        let bytes = [UInt8](body)
+        guard headerNamesAreASCII(bytes, boundary: boundary) else {
+            throw APIError.invalidRequest("a part of the multipart body has a header name that is not ASCII", param: "file")
+        }
         do {
-            return try FormDataDecoder().decode(Upload.self, from: [UInt8](body), boundary: boundary)
+            return try FormDataDecoder().decode(Upload.self, from: bytes, boundary: boundary)
         } catch {
             throw APIError.invalidRequest("the multipart body needs the fields 'purpose' and 'file': \(error)", param: "file")
         }
+    }
+
+    /// Whether every header name of every part is ASCII. MultipartKit's parser traps on a
+    /// header-name byte of 128 or more (it indexes a 128-entry table with it), so such a body
+    /// must be refused before it gets there (found by the schemathesis fuzz run). Names are
+    /// what a header line holds before its colon; a part whose headers never end (no blank line)
+    /// is read as headers to its end.
+    static func headerNamesAreASCII(_ body: [UInt8], boundary: String) -> Bool {
+        let delimiter = Array(("--" + boundary).utf8)
+        guard !delimiter.isEmpty else { return true }
+        var index = 0
+        while let start = firstIndex(of: delimiter, in: body, from: index) {
+            var i = start + delimiter.count
+            // The rest of the delimiter line, then header lines until an empty one.
+            while i < body.count, body[i] != 0x0A { i += 1 }
+            i += 1
+            var inName = true
+            var lineLength = 0
+            while i < body.count {
+                let byte = body[i]
+                if byte == 0x0A {
+                    if lineLength <= 1 { break } // "\r\n" alone: the headers end
+                    inName = true
+                    lineLength = 0
+                } else {
+                    lineLength += 1
+                    if byte == UInt8(ascii: ":") { inName = false }
+                    if inName && byte >= 0x80 { return false }
+                }
+                i += 1
+            }
+            index = max(i, start + delimiter.count)
+        }
+        return true
+    }
+
+    private static func firstIndex(of needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        var i = start
+        while i + needle.count <= haystack.count {
+            if haystack[i] == needle[0] && haystack[i ..< i + needle.count].elementsEqual(needle) { return i }
+            i += 1
+        }
+        return nil
     }
 
     /// The `filename` of the part named `file`, from its Content-Disposition header.

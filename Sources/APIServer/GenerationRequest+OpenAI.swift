@@ -12,6 +12,7 @@ extension GenerationRequest {
         sampling.presencePenalty = Float(request.presencePenalty ?? 0)
         sampling.frequencyPenalty = Float(request.frequencyPenalty ?? 0)
         sampling.seed = request.seed.map { UInt64(bitPattern: Int64($0)) }
+        sampling.logitBias = request.tokenBiases.mapValues { Float($0) }
         self.init(prompt: prompt, serviceClass: serviceClass, sampling: sampling, maxTokens: maxTokens)
         stopStrings = request.stop ?? []
         ignoreEOS = request.ignoreEOS ?? false

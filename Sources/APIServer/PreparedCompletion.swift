@@ -11,6 +11,8 @@ struct PreparedCompletion: Sendable {
     /// Whether the stream ends with a usage chunk (`stream_options.include_usage`).
     var includesUsage: Bool
     var format: any CompletionFormat
+    /// How many choices to generate (`n`).
+    var choices: Int
 
     init(generation: GenerationRequest, request: some TextGenerationRequest, origin: CompletionOrigin,
          format: any CompletionFormat) {
@@ -18,5 +20,6 @@ struct PreparedCompletion: Sendable {
         streams = origin == .http && request.isStreaming
         includesUsage = streams && request.includesUsageInStream
         self.format = format
+        choices = request.n ?? 1
     }
 }

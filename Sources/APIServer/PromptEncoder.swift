@@ -20,6 +20,26 @@ public struct PromptEncoder: Sendable {
 
     public var hasChatTemplate: Bool { template != nil }
 
+    /// The prompt of a chat request; with tools, their system message first (merged into the
+    /// conversation's own system message, if it has one) and earlier tool calls as the answers
+    /// the model gave (see `ToolCallPlan`).
+    func chatPrompt(_ messages: [ChatCompletionRequest.Message], tools: ToolCallPlan?) throws(APIError) -> [Int32] {
+        var messages = messages.map { message in
+            guard let calls = message.toolCalls else { return message }
+            var answered = message
+            answered.content = .text(ToolCallPlan.answerText(for: calls))
+            return answered
+        }
+        if let tools {
+            if let first = messages.first, first.role == .system || first.role == .developer {
+                messages[0].content = .text(first.content.text + "\n\n" + tools.systemPrompt)
+            } else {
+                messages.insert(.init(role: .system, tools.systemPrompt), at: 0)
+            }
+        }
+        return try chatPrompt(messages)
+    }
+
     public func chatPrompt(_ messages: [ChatCompletionRequest.Message]) throws(APIError) -> [Int32] {
         guard let template else {
             throw APIError.invalidRequest("this model has no chat template; use /v1/completions", param: "messages")

@@ -32,9 +32,22 @@ struct TextCompletionFormat: CompletionFormat {
             usage: events.last?.usage.map(CompletionUsage.init))
     }
 
+    func body(choices: [[TokenEvent]]) -> Completion {
+        var merged = body(choices.first ?? [])
+        merged.choices = choices.enumerated().map { index, events in
+            var choice = body(events).choices[0]
+            choice.index = index
+            return choice
+        }
+        merged.usage = CompletionUsage(choices: choices)
+        return merged
+    }
+
     func openingChunks() -> [Completion] { [] }
 
-    mutating func chunk(_ event: TokenEvent) -> Completion {
+    mutating func chunks(_ event: TokenEvent) -> [Completion] { [chunk(event)] }
+
+    private mutating func chunk(_ event: TokenEvent) -> Completion {
         let text = (echoSent ? "" : echo) + event.text
         echoSent = true
         logprobs.add(event)

@@ -153,7 +153,7 @@ final class EngineLoop: @unchecked Sendable {
                                        endOfGeneration: endOfGeneration,
                                        ignoreEndOfGeneration: request.ignoreEOS, stopTokenIDs: request.stopTokenIDs)
             let settings = ModelRequestSettings(sampling: request.sampling, topLogprobs: request.topLogprobs,
-                                                promptLogprobs: request.promptLogprobs)
+                                                promptLogprobs: request.promptLogprobs, grammar: request.grammar)
             try scheduler.add(id: request.id, serviceClass: arrival.serviceClass, prompt: request.prompt,
                               stopRules: rules, wantsPromptLogits: request.promptLogprobs != nil,
                               executorSettings: settings, arrival: arrival.arrival)

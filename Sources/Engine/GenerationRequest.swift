@@ -1,3 +1,4 @@
+import Grammar
 import LlamaModel
 import Scheduling
 import Synchronization
@@ -27,6 +28,9 @@ public struct GenerationRequest: Sendable {
     /// Return each prompt token's log-probability given the tokens before it, with this many
     /// alternatives per position (nil = none; 0…20). They arrive on the first event.
     public var promptLogprobs: Int? = nil
+    /// The grammar the output must match (`response_format`); nil for free text. The output
+    /// ends with an end-of-generation token once the grammar is complete.
+    public var grammar: TokenGrammar? = nil
 
     public init(id: RequestID = GenerationRequest.nextID(), prompt: [Int32], serviceClass: Class = .online(nil),
                 sampling: SamplingParameters = .greedy, maxTokens: Int) {

@@ -1,3 +1,4 @@
+import Grammar
 import LlamaModel
 import Scheduling
 
@@ -9,11 +10,14 @@ public struct ModelRequestSettings: Sendable {
     public var topLogprobs: Int?
     /// Alternatives wanted per prompt position; nil for no prompt log-probabilities.
     public var promptLogprobs: Int?
+    /// The grammar the output must match (constrained decoding); nil for free text.
+    public var grammar: TokenGrammar?
 
-    public init(sampling: SamplingParameters, topLogprobs: Int? = nil, promptLogprobs: Int? = nil) {
+    public init(sampling: SamplingParameters, topLogprobs: Int? = nil, promptLogprobs: Int? = nil, grammar: TokenGrammar? = nil) {
         self.sampling = sampling
         self.topLogprobs = topLogprobs
         self.promptLogprobs = promptLogprobs
+        self.grammar = grammar
     }
 }
 
@@ -42,6 +46,8 @@ public final class ModelExecutor: Executor {
         /// Prompt and output so far, for the penalties.
         var history: [Int32]
         var topLogprobs: Int?
+        /// Where a constrained request stands in its grammar.
+        var grammar: GrammarCursor?
     }
 
     public init(forward: ForwardPass, kv: KVPool, checkpointer: Checkpointer?, preemption: PreemptionSignal = PreemptionSignal()) {
@@ -109,7 +115,8 @@ public final class ModelExecutor: Executor {
     private func start(_ new: NewRequest) {
         let settings = new.settings as? ModelRequestSettings ?? ModelRequestSettings(sampling: .greedy)
         sampling[new.id] = SamplingState(sampler: Sampler(parameters: settings.sampling, vocabularySize: forward.config.vocabularySize),
-                                         history: new.prompt, topLogprobs: settings.topLogprobs)
+                                         history: new.prompt, topLogprobs: settings.topLogprobs,
+                                         grammar: settings.grammar.map(GrammarCursor.init))
         promptScoring[new.id] = settings.promptLogprobs.map { (new.prompt, $0) }
     }
 
@@ -155,7 +162,17 @@ public final class ModelExecutor: Executor {
             logprobScratch.withUnsafeMutableBufferPointer { Sampler.logSoftmax(UnsafeBufferPointer(logits), into: $0) }
             if k > 0 { top = Sampler.topLogprobs(UnsafeBufferPointer(logits), k: k).map { ($0.id, $0.logprob) } }
         }
-        let token = state.history.withUnsafeBufferPointer { state.sampler.sample(logits: logits, history: $0) }
+        let token: Int32
+        if let cursor = state.grammar {
+            // The mask comes from the grammar's cache after the first visit of each state.
+            let allowed = cursor.allowedTokens()
+            token = state.history.withUnsafeBufferPointer { history in
+                allowed.words.withUnsafeBufferPointer { state.sampler.sample(logits: logits, history: history, allowed: $0) }
+            }
+            state.grammar!.accept(token)
+        } else {
+            token = state.history.withUnsafeBufferPointer { state.sampler.sample(logits: logits, history: $0) }
+        }
         state.history.append(token)
         sampling[id] = state
         return (token, state.topLogprobs.map { _ in TokenLogprob(token: token, logprob: logprobScratch[Int(token)], top: top) })

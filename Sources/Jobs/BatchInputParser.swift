@@ -1,4 +1,5 @@
 import Foundation
+import OpenAIAPI
 
 /// Reads a batch input file (JSONL) into `BatchLine`s, checking each line has OpenAI's batch
 /// request shape:
@@ -86,8 +87,12 @@ public struct BatchInputParser: Sendable {
             }
 
             var body: Data?
-            if let bodyObject = object["body"] as? [String: Any] {
-                body = try? JSONSerialization.data(withJSONObject: bodyObject, options: [.withoutEscapingSlashes])
+            if object["body"] is [String: Any] {
+                // Written back from the order-keeping parse: a schema's properties keep the order the
+                // client gave them (constrained decoding writes them in that order).
+                if case .object(let line)? = try? JSONValue(parsing: String(decoding: raw, as: UTF8.self)), let bodyValue = line["body"] {
+                    body = Data(bodyValue.compactText.utf8)
+                }
             }
             if body == nil {
                 problem(.missingBody, "body", "Line \(lineNumber) has no body object; "

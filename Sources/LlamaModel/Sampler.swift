@@ -3,6 +3,8 @@ import Foundation
 /// Turns one row of logits into one token id for one request.
 ///
 /// The stages, in order:
+/// 0. the logit bias, then the allowed-token mask of a constrained request (everything
+///    outside it gets -infinity, so no later stage can bring it back);
 /// 1. penalties over the window of `history` (repetition, then frequency and presence),
 ///    written into `logits`;
 /// 2. temperature 0 → argmax (ties to the lowest id) and stop;
@@ -38,9 +40,12 @@ public struct Sampler: Sendable {
     /// entry) is left holding the penalized logits.
     public mutating func sample(
         logits: UnsafeMutableBufferPointer<Float>,
-        history: UnsafeBufferPointer<Int32>
+        history: UnsafeBufferPointer<Int32>,
+        allowed: UnsafeBufferPointer<UInt64>? = nil
     ) -> Int32 {
         precondition(logits.count == vocabularySize, "logits must hold one value per vocabulary entry")
+        applyLogitBias(logits: logits)
+        if let allowed { Sampler.applyAllowedMask(allowed, to: logits) }
         applyPenalties(logits: logits, history: history)
         if parameters.temperature == 0 {
             return Sampler.argmax(UnsafeBufferPointer(logits))

@@ -23,6 +23,8 @@ public struct SamplingParameters: Sendable, Equatable, Codable {
     public var penaltyWindow: Int = 64
     /// Seed for the random generator; nil = a random seed from the system.
     public var seed: UInt64? = nil
+    /// Token id → value added to its logit before every other stage (OpenAI's `logit_bias`).
+    public var logitBias: [Int32: Float] = [:]
 
     /// Argmax decoding: temperature 0, everything else off.
     public static let greedy = SamplingParameters(temperature: 0)
@@ -78,6 +80,9 @@ public struct SamplingParameters: Sendable, Equatable, Codable {
         if !(presencePenalty >= -2 && presencePenalty <= 2) {
             return "presencePenalty must be in [-2, 2] (got \(presencePenalty)); use 0 to turn it off"
         }
+        if let (id, bias) = logitBias.first(where: { !($0.value >= -100 && $0.value <= 100) || $0.key < 0 }) {
+            return "logitBias must map token ids >= 0 to values in [-100, 100] (got \(id): \(bias))"
+        }
         if penaltyWindow < -1 {
             return "penaltyWindow must be >= -1 (got \(penaltyWindow)); use -1 for the whole history or 0 for none"
         }
@@ -86,7 +91,7 @@ public struct SamplingParameters: Sendable, Equatable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case temperature, topK, topP, minP, repetitionPenalty, frequencyPenalty, presencePenalty
-        case penaltyWindow, seed
+        case penaltyWindow, seed, logitBias
     }
 
     /// Decodes with every key optional; a missing key takes its default.
@@ -102,5 +107,6 @@ public struct SamplingParameters: Sendable, Equatable, Codable {
         presencePenalty = try c.decodeIfPresent(Float.self, forKey: .presencePenalty) ?? d.presencePenalty
         penaltyWindow = try c.decodeIfPresent(Int.self, forKey: .penaltyWindow) ?? d.penaltyWindow
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed)
+        logitBias = try c.decodeIfPresent([Int32: Float].self, forKey: .logitBias) ?? d.logitBias
     }
 }

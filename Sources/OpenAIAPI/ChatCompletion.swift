@@ -28,10 +28,18 @@ public struct ChatCompletion: Codable, Sendable, Equatable {
         @Nullable public var content: String?
         /// Never set by this server; sent as null, as OpenAI does.
         @Nullable public var refusal: String?
+        /// The calls the model made; left out when it made none.
+        public var toolCalls: [ToolCall]?
 
-        public init(role: ChatRole = .assistant, content: String?) {
+        public init(role: ChatRole = .assistant, content: String?, toolCalls: [ToolCall]? = nil) {
             self.role = role
             self.content = content
+            self.toolCalls = toolCalls
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case role, content, refusal
+            case toolCalls = "tool_calls"
         }
     }
 

@@ -31,10 +31,31 @@ public struct ChatCompletionChunk: Codable, Sendable, Equatable {
     public struct Delta: Codable, Sendable, Equatable {
         public var role: ChatRole?
         public var content: String?
+        public var toolCalls: [ToolCallDelta]?
 
-        public init(role: ChatRole? = nil, content: String? = nil) {
+        public init(role: ChatRole? = nil, content: String? = nil, toolCalls: [ToolCallDelta]? = nil) {
             self.role = role
             self.content = content
+            self.toolCalls = toolCalls
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case role, content
+            case toolCalls = "tool_calls"
+        }
+    }
+
+    /// A tool call in a stream: here each arrives whole, in one chunk, with its position.
+    public struct ToolCallDelta: Codable, Sendable, Equatable {
+        public var index: Int
+        public var id: String
+        public var type = "function"
+        public var function: ToolCall.Function
+
+        public init(index: Int, call: ToolCall) {
+            self.index = index
+            id = call.id
+            function = call.function
         }
     }
 

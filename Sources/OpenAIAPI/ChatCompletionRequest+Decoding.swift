@@ -15,12 +15,13 @@ extension ChatCompletionRequest {
     /// The wire names this request reads, the shared ones included. The unsupported ones
     /// are known too: sent as null they ask for nothing.
     static let knownKeys: Set<String> = sharedFieldKeys.union([
-        "messages", "max_tokens", "max_completion_tokens", "logprobs", "top_logprobs",
+        "messages", "max_tokens", "max_completion_tokens", "logprobs", "top_logprobs", "tools", "tool_choice",
+        "parallel_tool_calls",
     ]).union(ignorableKeys).union(unsupportedParameters.keys)
 
     /// Fields accepted only while they ask for nothing this server would have to do.
     private static let ignorableKeys: Set<String> = [
-        "response_format", "parallel_tool_calls", "tools", "tool_choice", "functions", "function_call",
+        "functions", "function_call",
         "store", "modalities",
     ]
 
@@ -57,32 +58,26 @@ extension ChatCompletionRequest {
         maxCompletionTokens = try body.integer("max_completion_tokens")
         logprobs = try body.bool("logprobs")
         topLogprobs = try body.integer("top_logprobs")
+        if let values = try body.array("tools") {
+            var tools: [ChatTool] = []
+            for (index, value) in values.enumerated() { tools.append(try ChatTool.read(value, at: "tools[\(index)]")) }
+            self.tools = tools
+        }
+        if let choice = body.value("tool_choice") { toolChoice = try ToolChoice.read(choice, at: "tool_choice") }
+        parallelToolCalls = try body.bool("parallel_tool_calls")
         try readSharedFields(from: body)
         try validate()
     }
 
     /// Accepts the fields of `ignorableKeys` only with values that change nothing.
     private static func checkIgnorableFields(_ body: JSONObjectReader) throws(APIError) {
-        if let format = try body.object("response_format") {
-            try format.rejectUnknownKeys(["type"])
-            let type = try format.require(format.string("type"), "type")
-            guard type == "text" else {
-                throw .unsupported(param: format.param("type"),
-                                   "structured output ('\(type)') is not supported; only {\"type\": \"text\"} is.")
-            }
+        if let functions = try body.array("functions"), !functions.isEmpty {
+            throw .unsupported(param: "functions", "the deprecated 'functions' are not supported; send them as 'tools'.")
         }
-        _ = try body.bool("parallel_tool_calls")
-        for key in ["tools", "functions"] {
-            if let tools = try body.array(key), !tools.isEmpty {
-                throw .unsupported(param: key, "this server does not call tools; send an empty array or leave it out.")
-            }
-        }
-        for key in ["tool_choice", "function_call"] {
-            switch body.value(key) {
-            case nil, .string("none")?, .string("auto")?: continue
-            default:
-                throw .unsupported(param: key, "this server does not call tools; only \"none\" and \"auto\" are accepted.")
-            }
+        switch body.value("function_call") {
+        case nil, .string("none")?, .string("auto")?: break
+        default:
+            throw .unsupported(param: "function_call", "the deprecated 'function_call' is not supported; use 'tool_choice'.")
         }
         if try body.bool("store") == true {
             throw .unsupported(param: "store", "this server does not store chat completions; send false or leave it out.")

@@ -47,12 +47,16 @@ extension ChatCompletionRequest {
         public var name: String?
         /// For `tool` messages: the call this message answers.
         public var toolCallID: String?
+        /// For `assistant` messages sent back: the calls the model made (its content may then be null,
+        /// read as empty).
+        public var toolCalls: [ToolCall]?
 
-        public init(role: ChatRole, content: Content, name: String? = nil, toolCallID: String? = nil) {
+        public init(role: ChatRole, content: Content, name: String? = nil, toolCallID: String? = nil, toolCalls: [ToolCall]? = nil) {
             self.role = role
             self.content = content
             self.name = name
             self.toolCallID = toolCallID
+            self.toolCalls = toolCalls
         }
 
         public init(role: ChatRole, _ text: String) {
@@ -62,6 +66,7 @@ extension ChatCompletionRequest {
         enum CodingKeys: String, CodingKey {
             case role, content, name
             case toolCallID = "tool_call_id"
+            case toolCalls = "tool_calls"
         }
 
         func validate(at param: String) throws(APIError) {
@@ -100,11 +105,19 @@ extension ChatCompletionRequest.Message {
         default: break
         }
         try message.rejectUnknownKeys(known)
+        var toolCalls: [ToolCall]?
         if role == .assistant {
             try Self.rejectToolUse(in: message)
+            if let calls = try message.array("tool_calls"), !calls.isEmpty {
+                toolCalls = []
+                for (index, call) in calls.enumerated() {
+                    toolCalls?.append(try ToolCall.read(call, at: message.param("tool_calls[\(index)]")))
+                }
+            }
         }
-        self.init(role: role, content: try Self.readContent(of: message),
-                  name: try message.string("name"), toolCallID: try message.string("tool_call_id"))
+        let content: Content = toolCalls != nil && message.value("content") == nil ? .text("") : try Self.readContent(of: message)
+        self.init(role: role, content: content, name: try message.string("name"), toolCallID: try message.string("tool_call_id"),
+                  toolCalls: toolCalls)
     }
 
     private static func readContent(of message: JSONObjectReader) throws(APIError) -> Content {
@@ -137,15 +150,15 @@ extension ChatCompletionRequest.Message {
         return try part.require(part.string("text"), "text")
     }
 
-    /// An assistant message may carry the tool-call fields of a response sent back as is,
-    /// but only empty: this server cannot continue a conversation that used tools.
+    /// An assistant message may carry the other fields of a response sent back as is, but only
+    /// empty: refusals, audio and the deprecated function call are not supported.
     private static func rejectToolUse(in message: JSONObjectReader) throws(APIError) {
-        for key in assistantEchoKeys.sorted() {
+        for key in assistantEchoKeys.sorted() where key != "tool_calls" {
             switch message.value(key) {
             case nil, .array([])?: continue
             default:
                 throw .unsupported(param: message.param(key),
-                                   "this server does not support tool calls, refusals or audio in assistant messages; "
+                                   "this server does not support refusals, audio or function calls in assistant messages; "
                                        + "send null or leave '\(key)' out.")
             }
         }

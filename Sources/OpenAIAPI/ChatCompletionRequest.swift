@@ -37,6 +37,14 @@ public struct ChatCompletionRequest: TextGenerationRequest, Codable, Equatable {
     public var sloTPOTMilliseconds: Double?
     public var ignoreEOS: Bool?
     public var minTokens: Int?
+    public var responseFormat: ResponseFormat?
+    public var logitBias: [String: Double]?
+    public var priority: Int?
+    /// Functions the model may call (`tool_choice` says whether it must).
+    public var tools: [ChatTool]?
+    public var toolChoice: ToolChoice?
+    /// Whether one answer may hold several calls (default true).
+    public var parallelToolCalls: Bool?
 
     public init(model: String, messages: [Message], maxTokens: Int? = nil, maxCompletionTokens: Int? = nil,
                 temperature: Double? = nil, topP: Double? = nil, n: Int? = nil, stream: Bool? = nil,
@@ -89,6 +97,18 @@ public struct ChatCompletionRequest: TextGenerationRequest, Codable, Equatable {
         case sloTPOTMilliseconds = "slo_tpot_ms"
         case ignoreEOS = "ignore_eos"
         case minTokens = "min_tokens"
+        case responseFormat = "response_format"
+        case logitBias = "logit_bias"
+        case priority, tools
+        case toolChoice = "tool_choice"
+        case parallelToolCalls = "parallel_tool_calls"
+    }
+
+    /// The tools the model is offered and how: nil when there are none or `tool_choice` is "none".
+    public var activeToolChoice: ToolChoice? {
+        guard let tools, !tools.isEmpty else { return nil }
+        let choice = toolChoice ?? .auto
+        return choice == .none ? nil : choice
     }
 
     /// Decoding goes through the same validation as `decode(_:)`, so a request nested in
@@ -124,5 +144,25 @@ extension ChatCompletionRequest {
             throw .invalidValue(param: "top_logprobs", "'logprobs' must be set to true when 'top_logprobs' is used.")
         }
         try validateSharedFields(maxTokens: outputTokenLimit)
+        try validateTools()
+    }
+
+    private func validateTools() throws(APIError) {
+        let names = (tools ?? []).map(\.name)
+        if let duplicate = names.enumerated().first(where: { names[..<$0.offset].contains($0.element) }) {
+            throw .invalidValue(param: "tools[\(duplicate.offset)].function.name", "two tools are named '\(duplicate.element)'.")
+        }
+        switch toolChoice {
+        case .required?, .function?:
+            if names.isEmpty { throw .invalidValue(param: "tool_choice", "'tool_choice' needs 'tools' to choose from.") }
+            if case .function(let name)? = toolChoice, !names.contains(name) {
+                throw .invalidValue(param: "tool_choice.function.name", "no tool is named '\(name)'; tools: \(names.joined(separator: ", ")).")
+            }
+        default: break
+        }
+        if activeToolChoice != nil, constrainsOutput {
+            throw .unsupported(param: "response_format", "a JSON 'response_format' together with tools is not supported; "
+                                   + "send 'tool_choice': \"none\" or leave 'response_format' out.")
+        }
     }
 }

@@ -48,10 +48,11 @@ public struct CompletionRequest: TextGenerationRequest, Codable, Equatable {
     public var sloTPOTMilliseconds: Double?
     public var ignoreEOS: Bool?
     public var minTokens: Int?
-    /// Token id (as a string) → bias added to its logit, −100…100; −100 bans the token. Sent
-    /// to servers that apply it (the bench forces output lengths on llama.cpp this way); this
-    /// server accepts only an empty one, so a decoded request leaves it nil.
+    /// Token id (as a string) → bias added to its logit, −100…100; −100 bans the token. (The
+    /// bench forces output lengths on servers without `ignore_eos` this way.)
     public var logitBias: [String: Double]?
+    public var responseFormat: ResponseFormat?
+    public var priority: Int?
 
     public init(model: String, prompt: Prompt, maxTokens: Int? = nil, temperature: Double? = nil,
                 topP: Double? = nil, n: Int? = nil, stream: Bool? = nil, streamOptions: StreamOptions? = nil,
@@ -98,6 +99,8 @@ public struct CompletionRequest: TextGenerationRequest, Codable, Equatable {
         case ignoreEOS = "ignore_eos"
         case minTokens = "min_tokens"
         case logitBias = "logit_bias"
+        case responseFormat = "response_format"
+        case priority
     }
 
     /// Decoding validates as `decode(_:)` does (see `ChatCompletionRequest.init(from:)`).

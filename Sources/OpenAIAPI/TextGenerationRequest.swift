@@ -56,6 +56,14 @@ public protocol TextGenerationRequest: Sendable {
     var ignoreEOS: Bool? { get set }
     /// Benchmark extension `min_tokens` (as in vLLM): no stop applies before this many tokens.
     var minTokens: Int? { get set }
+    /// The shape the output must take; nil or `.text` for free text.
+    var responseFormat: ResponseFormat? { get set }
+    /// Token id (as a string, as on the wire) → bias added to its logit, −100…100 (−100 bans
+    /// the token in practice). Decoded requests have only valid ids here; see `tokenBiases`.
+    var logitBias: [String: Double]? { get set }
+    /// vLLM's `priority`: an integer, lower runs sooner. Here it picks the class: 0 or below
+    /// is online (the default), above 0 is offline work, as `service_tier: "flex"` is.
+    var priority: Int? { get set }
 }
 
 extension TextGenerationRequest {
@@ -63,18 +71,25 @@ extension TextGenerationRequest {
     /// Whether a stream ends with a usage chunk.
     public var includesUsageInStream: Bool { isStreaming && (streamOptions?.includeUsage ?? false) }
     /// Whether the scheduler runs this as offline work (`service_tier: "flex"`).
-    public var isOffline: Bool { serviceTier?.isOffline ?? false }
+    public var isOffline: Bool { (serviceTier?.isOffline ?? false) || (priority ?? 0) > 0 }
+    /// `logit_bias` by token id; keys that are not ids (possible only in requests built in code) are left out.
+    public var tokenBiases: [Int32: Double] {
+        var biases: [Int32: Double] = [:]
+        for (key, bias) in logitBias ?? [:] { if let id = Int32(key) { biases[id] = bias } }
+        return biases
+    }
+    /// Whether decoding is constrained to a JSON grammar.
+    public var constrainsOutput: Bool { responseFormat?.constrainsOutput ?? false }
 }
 
 // MARK: - Reading and checking the shared fields
 
 extension TextGenerationRequest {
-    /// The wire names of the shared fields, plus `logit_bias`, which both request kinds
-    /// accept only when it asks for nothing.
+    /// The wire names of the shared fields.
     static var sharedFieldKeys: Set<String> {
         ["model", "temperature", "top_p", "n", "stream", "stream_options", "stop", "seed",
          "presence_penalty", "frequency_penalty", "user", "service_tier",
-         "slo_ttft_ms", "slo_tpot_ms", "ignore_eos", "min_tokens", "logit_bias"]
+         "slo_ttft_ms", "slo_tpot_ms", "ignore_eos", "min_tokens", "logit_bias", "response_format", "priority"]
     }
 
     /// Reads the shared fields' types and shapes; ranges are `validateSharedFields`'s job.
@@ -103,10 +118,18 @@ extension TextGenerationRequest {
         sloTPOTMilliseconds = try body.number("slo_tpot_ms")
         ignoreEOS = try body.bool("ignore_eos")
         minTokens = try body.integer("min_tokens")
-        if let bias = try body.object("logit_bias"), !bias.fields.isEmpty {
-            throw .unsupported(param: body.param("logit_bias"),
-                               "this server does not apply logit biases; send an empty object or leave it out.")
+        if let bias = try body.object("logit_bias") {
+            var biases: [String: Double] = [:]
+            for key in bias.fields.keys.sorted() {
+                guard let id = Int32(key), id >= 0, String(id) == key else {
+                    throw .invalidValue(param: bias.param(key), "logit_bias keys must be token ids (non-negative integers as strings), got \"\(key)\".")
+                }
+                biases[key] = try bias.require(bias.number(key), key)
+            }
+            logitBias = biases.isEmpty ? nil : biases
         }
+        if let format = try body.object("response_format") { responseFormat = try ResponseFormat.read(format) }
+        priority = try body.integer("priority")
     }
 
     /// `stop` is a string or an array of strings.
@@ -131,9 +154,15 @@ extension TextGenerationRequest {
     func validateSharedFields(maxTokens: Int?) throws(APIError) {
         try ParameterCheck.number(temperature, "temperature", in: 0...2)
         try ParameterCheck.number(topP, "top_p", in: 0...1, excludingLowerBound: true)
-        if let n, n != 1 {
-            throw .unsupported(param: "n", "this server generates one choice per request, so 'n' must be 1 "
-                                   + "(got \(n)). Send separate requests (with different seeds) for more samples.")
+        try ParameterCheck.integer(n, "n", atLeast: 1, atMost: 16)
+        if let logitBias {
+            for (id, bias) in logitBias.sorted(by: { $0.key < $1.key }) {
+                try ParameterCheck.number(bias, "logit_bias.\(id)", in: -100...100)
+            }
+        }
+        if constrainsOutput, ignoreEOS == true {
+            throw .invalidValue(param: "ignore_eos", "'ignore_eos' cannot be combined with a JSON 'response_format': "
+                                    + "the output ends where the JSON does.")
         }
         if streamOptions != nil && !isStreaming {
             throw .invalidValue(param: "stream_options", "'stream_options' is only allowed when 'stream' is true.")

@@ -103,12 +103,20 @@ struct ChatCompletionRequestTests {
                     param: "messages[0].tool_call_id", code: "unknown_parameter")
     }
 
-    @Test("an assistant message with tool calls is refused; empty ones pass")
+    @Test("an assistant message's tool calls are read back (content may then be null); refusals are refused")
     func assistantToolCalls() {
+        let request = expectSuccess(ChatCompletionRequest.decode(body(#"""
+            {"model": "m", "messages": [{"role": "assistant", "content": null,
+             "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+             {"role": "tool", "tool_call_id": "c", "content": "42"}]}
+            """#)))
+        #expect(request?.messages[0].toolCalls == [ToolCall(id: "c", function: .init(name: "f", arguments: "{}"))])
         expectError(ChatCompletionRequest.decode(body(#"""
-            {"model": "m", "messages": [{"role": "assistant", "content": "x",
-             "tool_calls": [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}]}
-            """#)), param: "messages[0].tool_calls", code: "unsupported_value")
+            {"model": "m", "messages": [{"role": "assistant", "content": "x", "refusal": "no"}]}
+            """#)), param: "messages[0].refusal", code: "unsupported_value")
+        expectError(ChatCompletionRequest.decode(body(#"""
+            {"model": "m", "messages": [{"role": "assistant", "content": "x", "tool_calls": [{"type": "function"}]}]}
+            """#)), param: "messages[0].tool_calls[0].function", code: "missing_required_parameter")
         _ = expectSuccess(ChatCompletionRequest.decode(body(
             #"{"model": "m", "messages": [{"role": "assistant", "content": "x", "tool_calls": [], "annotations": []}]}"#)))
     }
@@ -192,11 +200,33 @@ struct ChatCompletionRequestTests {
         _ = expectSuccess(ChatCompletionRequest.decode(chatBody(#""temperature": 2, "logprobs": true, "top_logprobs": 0, "min_tokens": 0"#)))
     }
 
-    @Test("n other than 1 is refused with the reason")
-    func onlyOneChoice() {
-        expectError(ChatCompletionRequest.decode(chatBody(#""n": 2"#)), param: "n", code: "unsupported_value",
-                    messageContains: "'n' must be 1")
-        _ = expectSuccess(ChatCompletionRequest.decode(chatBody(#""n": 1"#)))
+    @Test("n is 1 to 16")
+    func choiceCount() {
+        expectError(ChatCompletionRequest.decode(chatBody(#""n": 0"#)), param: "n")
+        expectError(ChatCompletionRequest.decode(chatBody(#""n": 17"#)), param: "n")
+        #expect(expectSuccess(ChatCompletionRequest.decode(chatBody(#""n": 4"#)))?.n == 4)
+    }
+
+    @Test("response_format, logit_bias and priority are read and checked")
+    func structuredOutputFields() throws {
+        let request = try #require(expectSuccess(ChatCompletionRequest.decode(chatBody(#"""
+            "response_format": {"type": "json_schema", "json_schema": {"name": "p", "strict": true,
+              "schema": {"type": "object", "properties": {"a": {"type": "integer"}}}}},
+            "logit_bias": {"50256": -100, "7": 2.5}, "priority": 3
+            """#))))
+        guard case .jsonSchema(let format)? = request.responseFormat else { Issue.record("no schema"); return }
+        #expect(format.name == "p" && format.strict == true)
+        #expect(request.tokenBiases == [50256: -100, 7: 2.5])
+        #expect(request.priority == 3 && request.isOffline, "a priority above 0 is offline work")
+        #expect(expectSuccess(ChatCompletionRequest.decode(chatBody(#""response_format": {"type": "json_object"}"#)))?
+            .responseFormat == .jsonObject)
+        expectError(ChatCompletionRequest.decode(chatBody(#""response_format": {"type": "json_schema", "json_schema": {"name": "p"}}"#)),
+                    param: "response_format.json_schema.schema", code: "missing_required_parameter")
+        expectError(ChatCompletionRequest.decode(chatBody(#""response_format": {"type": "json_schema", "json_schema": {"name": "a b", "schema": {}}}"#)),
+                    param: "response_format.json_schema.name")
+        expectError(ChatCompletionRequest.decode(chatBody(#""logit_bias": {"5": -101}"#)), param: "logit_bias.5")
+        expectError(ChatCompletionRequest.decode(chatBody(#""response_format": {"type": "json_object"}, "ignore_eos": true"#)),
+                    param: "ignore_eos")
     }
 
     @Test("top_logprobs needs logprobs true")
@@ -289,19 +319,21 @@ struct ChatCompletionRequestTests {
             "logit_bias": {}, "response_format": {"type": "text"}, "parallel_tool_calls": true, "tools": [],
             "tool_choice": "none", "functions": [], "function_call": "auto", "store": false, "modalities": ["text"]
             """#)))
-        expectError(ChatCompletionRequest.decode(chatBody(#""logit_bias": {"50256": -100}"#)), param: "logit_bias",
-                    code: "unsupported_value")
         expectError(ChatCompletionRequest.decode(chatBody(#""logit_bias": [1]"#)), param: "logit_bias", code: "invalid_type")
-        expectError(ChatCompletionRequest.decode(chatBody(#""response_format": {"type": "json_object"}"#)),
-                    param: "response_format.type", code: "unsupported_value")
         expectError(ChatCompletionRequest.decode(chatBody(#""response_format": {"type": "json_schema", "json_schema": {}}"#)),
-                    param: "response_format.json_schema", code: "unknown_parameter")
+                    param: "response_format.json_schema.name", code: "missing_required_parameter")
         expectError(ChatCompletionRequest.decode(chatBody(#""parallel_tool_calls": "yes""#)), param: "parallel_tool_calls",
                     code: "invalid_type")
-        expectError(ChatCompletionRequest.decode(chatBody(#""tools": [{"type": "function", "function": {"name": "f"}}]"#)),
-                    param: "tools", code: "unsupported_value")
+        #expect(expectSuccess(ChatCompletionRequest.decode(chatBody(#""tools": [{"type": "function", "function": {"name": "f"}}]"#)))?
+            .activeToolChoice == .auto)
         expectError(ChatCompletionRequest.decode(chatBody(#""tool_choice": "required""#)), param: "tool_choice",
-                    code: "unsupported_value")
+                    code: "invalid_value")
+        expectError(ChatCompletionRequest.decode(chatBody(#""tools": [{"type": "function", "function": {"name": "f"}}], "tool_choice": {"type": "function", "function": {"name": "g"}}"#)),
+                    param: "tool_choice.function.name")
+        expectError(ChatCompletionRequest.decode(chatBody(#""tools": [{"type": "function", "function": {"name": "f"}}], "response_format": {"type": "json_object"}"#)),
+                    param: "response_format", code: "unsupported_value")
+        expectError(ChatCompletionRequest.decode(chatBody(#""tools": [{"type": "function", "function": {"name": "f g"}}]"#)),
+                    param: "tools[0].function.name")
         expectError(ChatCompletionRequest.decode(chatBody(#""store": true"#)), param: "store", code: "unsupported_value")
         expectError(ChatCompletionRequest.decode(chatBody(#""modalities": ["text", "audio"]"#)), param: "modalities[1]",
                     code: "unsupported_value")

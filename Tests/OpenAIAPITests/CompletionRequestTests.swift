@@ -85,7 +85,8 @@ struct CompletionRequestTests {
     @Test("shared rules apply here too", arguments: [
         (#""temperature": 2.1"#, "temperature"),
         (#""top_p": 0"#, "top_p"),
-        (#""n": 3"#, "n"),
+        (#""n": 0"#, "n"),
+        (#""n": 17"#, "n"),
         (#""stop": ["a", "b", "c", "d", "e"]"#, "stop"),
         (#""stream_options": {"include_usage": true}"#, "stream_options"),
         (#""presence_penalty": 3"#, "presence_penalty"),
@@ -93,7 +94,9 @@ struct CompletionRequestTests {
         (#""slo_tpot_ms": 0"#, "slo_tpot_ms"),
         (#""best_of": 2"#, "best_of"),
         (#""suffix": "end""#, "suffix"),
-        (#""logit_bias": {"1": 5}"#, "logit_bias"),
+        (#""logit_bias": {"1": 101}"#, "logit_bias.1"),
+        (#""logit_bias": {"x": 1}"#, "logit_bias.x"),
+        (#""response_format": {"type": "yaml"}"#, "response_format.type"),
         (#""messages": []"#, "messages"),
         (#""echo": "no""#, "echo"),
     ])

@@ -1,0 +1,193 @@
+"""End-to-end tests of structured output, logit_bias, n and priority against `conserve serve`,
+with the official `openai` client: every schema of Tests/e2e/schemas.json (the Swift tests'
+corpus), at temperature 0 and 1, online and in a batch; `client.chat.completions.parse` with a
+Pydantic model.
+
+Run by `.ci/run`: `python3 Tests/e2e/test_structured_e2e.py BINARY`.
+"""
+import concurrent.futures
+import json
+import os
+import sys
+import tempfile
+import time
+import typing
+import unittest
+
+import jsonschema
+import openai
+import pydantic
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_openai_e2e as base  # noqa: E402  (the Server helper)
+
+MODEL = base.MODEL
+SCHEMAS = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas.json")))
+MAX_TOKENS = 400
+
+
+def messages(name):
+    return [{"role": "user", "content": f"Write one short example of '{name}' data as JSON."}]
+
+
+def response_format(entry):
+    return {"type": "json_schema", "json_schema": {"name": "s" + str(SCHEMAS.index(entry)), "strict": True,
+                                                    "schema": entry["schema"]}}
+
+
+Genre = typing.Annotated[str, pydantic.StringConstraints(max_length=20)]
+
+
+class Movie(pydantic.BaseModel):
+    title: str = pydantic.Field(max_length=30)
+    year: int
+    genres: list[Genre] = pydantic.Field(max_length=3)
+
+
+class StructuredOutputTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cls.server = base.Server(cls.tmp.name)
+        cls.client = openai.OpenAI(base_url=cls.server.url + "/v1", api_key="unused", max_retries=0, timeout=900)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.tmp.cleanup()
+
+    def check(self, entry, content, finish_reason, where):
+        self.assertEqual(finish_reason, "stop", f"{where} {entry['name']}: ended by length: {content!r}")
+        value = json.loads(content)
+        jsonschema.validate(value, entry["schema"])
+
+    def test_every_schema_online_at_temperature_0_and_1(self):
+        def run(job):
+            entry, temperature = job
+            r = self.client.chat.completions.create(model=MODEL, messages=messages(entry["name"]), temperature=temperature,
+                                                    seed=11, max_tokens=MAX_TOKENS, response_format=response_format(entry))
+            return entry, temperature, r.choices[0].message.content, r.choices[0].finish_reason
+        jobs = [(entry, t) for entry in SCHEMAS for t in (0, 1)]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(run, jobs))
+        self.assertEqual(len(results), 2 * len(SCHEMAS))
+        for entry, temperature, content, finish in results:
+            with self.subTest(schema=entry["name"], temperature=temperature):
+                self.check(entry, content, finish, f"online t={temperature}")
+
+    def test_every_schema_in_a_batch(self):
+        lines = []
+        for i, entry in enumerate(SCHEMAS):
+            for t in (0, 1):
+                body = {"model": MODEL, "messages": messages(entry["name"]), "temperature": t, "seed": 5,
+                        "max_tokens": MAX_TOKENS, "response_format": response_format(entry)}
+                lines.append(json.dumps({"custom_id": f"{i}-{t}", "method": "POST", "url": "/v1/chat/completions",
+                                         "body": body}))
+        f = self.client.files.create(file=("schemas.jsonl", ("\n".join(lines) + "\n").encode()), purpose="batch")
+        batch = self.client.batches.create(input_file_id=f.id, endpoint="/v1/chat/completions", completion_window="24h")
+        deadline = time.time() + 900
+        while batch.status not in ("completed", "failed", "cancelled") and time.time() < deadline:
+            time.sleep(1)
+            batch = self.client.batches.retrieve(batch.id)
+        self.assertEqual(batch.status, "completed")
+        self.assertEqual(batch.request_counts.completed, len(lines))
+        out = [json.loads(line) for line in self.client.files.content(batch.output_file_id).text.splitlines()]
+        self.assertEqual(len(out), len(lines))
+        for line in out:
+            entry = SCHEMAS[int(line["custom_id"].split("-")[0])]
+            choice = line["response"]["body"]["choices"][0]
+            with self.subTest(custom_id=line["custom_id"], schema=entry["name"]):
+                self.check(entry, choice["message"]["content"], choice["finish_reason"], "batch")
+
+    def test_parse_with_a_pydantic_model(self):
+        completion = self.client.chat.completions.parse(
+            model=MODEL, messages=[{"role": "user", "content": "Name a famous movie, its year and genres."}],
+            temperature=0, max_tokens=MAX_TOKENS, response_format=Movie)
+        parsed = completion.choices[0].message.parsed
+        self.assertIsInstance(parsed, Movie)
+        self.assertLessEqual(len(parsed.genres), 3)
+
+    def test_json_object_on_completions(self):
+        r = self.client.completions.create(model=MODEL, prompt="A JSON object describing a dog:", temperature=0,
+                                           max_tokens=MAX_TOKENS, extra_body={"response_format": {"type": "json_object"}})
+        self.assertEqual(r.choices[0].finish_reason, "stop", r.choices[0].text)
+        self.assertIsInstance(json.loads(r.choices[0].text), dict)
+
+    def test_unsupported_schema_feature_is_a_400_naming_it(self):
+        with self.assertRaises(openai.BadRequestError) as caught:
+            self.client.chat.completions.create(
+                model=MODEL, messages=messages("x"), response_format={"type": "json_schema", "json_schema": {
+                    "name": "x", "schema": {"type": "object", "properties": {"n": {"type": "integer", "minimum": 3}}}}})
+        self.assertIn("minimum", caught.exception.message)
+        self.assertEqual(caught.exception.body["param"], "response_format.json_schema.schema")
+
+    WEATHER = [{"type": "function", "function": {
+        "name": "get_weather", "description": "Current weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20},
+                                                        "unit": {"enum": ["c", "f"]}},
+                       "required": ["city", "unit"], "additionalProperties": False}}}]
+    ASK = [{"role": "user", "content": "What is the weather in Paris?"}]
+
+    def check_call(self, call):
+        self.assertEqual(call.type, "function")
+        self.assertTrue(call.id.startswith("call_"))
+        self.assertEqual(call.function.name, "get_weather")
+        jsonschema.validate(json.loads(call.function.arguments), self.WEATHER[0]["function"]["parameters"])
+
+    def test_tool_choice_required_named_and_none(self):
+        for choice in ("required", {"type": "function", "function": {"name": "get_weather"}}):
+            r = self.client.chat.completions.create(model=MODEL, messages=self.ASK, tools=self.WEATHER, tool_choice=choice,
+                                                    temperature=0, max_tokens=MAX_TOKENS, parallel_tool_calls=False)
+            self.assertEqual(r.choices[0].finish_reason, "tool_calls", r.choices[0].message)
+            self.assertIsNone(r.choices[0].message.content)
+            self.assertEqual(len(r.choices[0].message.tool_calls), 1)
+            self.check_call(r.choices[0].message.tool_calls[0])
+        r = self.client.chat.completions.create(model=MODEL, messages=self.ASK, tools=self.WEATHER, tool_choice="none",
+                                                temperature=0, max_tokens=8)
+        self.assertIsNone(r.choices[0].message.tool_calls)
+        self.assertTrue(r.choices[0].message.content)
+
+    def test_tool_choice_auto_answers_a_call_or_text(self):
+        r = self.client.chat.completions.create(model=MODEL, messages=self.ASK, tools=self.WEATHER, temperature=0,
+                                                max_tokens=MAX_TOKENS)
+        message = r.choices[0].message
+        if message.tool_calls:
+            self.assertEqual(r.choices[0].finish_reason, "tool_calls")
+            for call in message.tool_calls:
+                self.check_call(call)
+        else:
+            self.assertEqual(r.choices[0].finish_reason, "stop")
+            self.assertIsInstance(message.content, str)
+
+    def test_tool_result_goes_back_and_streams_parse(self):
+        r = self.client.chat.completions.create(model=MODEL, messages=self.ASK, tools=self.WEATHER, tool_choice="required",
+                                                temperature=0, max_tokens=MAX_TOKENS, parallel_tool_calls=False)
+        call = r.choices[0].message.tool_calls[0]
+        conversation = self.ASK + [r.choices[0].message.model_dump(exclude_none=True),
+                                   {"role": "tool", "tool_call_id": call.id, "content": "18 C and sunny"}]
+        answer = self.client.chat.completions.create(model=MODEL, messages=conversation, tools=self.WEATHER,
+                                                     tool_choice="none", temperature=0, max_tokens=16)
+        self.assertTrue(answer.choices[0].message.content)
+        with self.client.chat.completions.stream(model=MODEL, messages=self.ASK, tools=self.WEATHER, tool_choice="required",
+                                                 temperature=0, max_tokens=MAX_TOKENS, parallel_tool_calls=False) as stream:
+            for _ in stream:
+                pass
+            final = stream.get_final_completion()
+        self.assertEqual(final.choices[0].finish_reason, "tool_calls")
+        self.check_call(final.choices[0].message.tool_calls[0])
+
+    def test_n_logit_bias_and_priority(self):
+        r = self.client.chat.completions.create(model=MODEL, messages=messages("greeting"), n=3, seed=3, temperature=1,
+                                                max_tokens=5, logit_bias={"0": -100}, extra_body={"priority": -1})
+        self.assertEqual([c.index for c in r.choices], [0, 1, 2])
+        lengths = [c.finish_reason for c in r.choices]
+        if lengths == ["length"] * 3:
+            self.assertEqual(r.usage.completion_tokens, 15)
+        offline = self.client.completions.create(model=MODEL, prompt="Hello", max_tokens=3, temperature=0,
+                                                 extra_body={"priority": 5})
+        self.assertEqual(offline.choices[0].finish_reason, "length")
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        base.BINARY = sys.argv.pop(1)
+    unittest.main(verbosity=2)
