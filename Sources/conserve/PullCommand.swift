@@ -28,12 +28,13 @@ struct PullCommand: ParsableCommand {
             }
             return
         }
-        let model = try name.map { name in
-            guard let model = ModelCatalog.model(named: name) else {
+        var model = ModelCatalog.defaultModel
+        if let name {
+            guard let named = ModelCatalog.model(named: name) else {
                 throw ValidationError("no model is called \(name); the names are \(ModelCatalog.all.map(\.name).joined(separator: ", "))")
             }
-            return model
-        } ?? ModelCatalog.defaultModel
+            model = named
+        }
         let path = ModelStore.path(of: model)
         if !force, FileManager.default.fileExists(atPath: path) {
             print(path)

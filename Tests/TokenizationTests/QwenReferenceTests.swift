@@ -21,7 +21,7 @@ struct QwenReferenceTests {
 
     /// The model file, pulled on first use (`conserve pull qwen2.5-coder-0.5b`), read once.
     static let file: Result<GGUFFile, any Error> = Result {
-        try GGUFFile(path: try ModelStore.ensure(ModelCatalog.qwen25Coder05B) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+        try GGUFFile(path: try ModelStore.ensure(ModelCatalog.qwen25Coder05B, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }))
     }
 
     static let tokenizer: Result<Tokenizer, any Error> = Result { try Tokenizer(gguf: try file.get()) }
