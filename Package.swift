@@ -97,6 +97,7 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles"]),
         .testTarget(name: "conserveTests", dependencies: [
             "conserve", "Workloads", "Engine", "Scheduling", "Tokenization", "LlamaModel", "ModelFiles", "Simulation",
+            "APIServer", "OpenAIAPI",
         ]),
         .testTarget(name: "APIServerTests", dependencies: [
             "APIServer", "Engine", "OpenAIAPI", "LlamaModel", "Tokenization", "Jobs", "ModelFiles", "Grammar",

@@ -1,49 +1,123 @@
 #!/usr/bin/env python3
-"""`conserve bench model` against llama.cpp, in one run, same machine, same threads.
+"""`conserve bench model` against llama.cpp's own `llama-bench` and `llama-batched-bench`, on
+every model given, same machine, same threads.
 
-Runs the engine's benchmark and bench/llamacpp_bench.py (llama.cpp through PyPI's
-llama-cpp-python) one after the other, `--rounds` times alternating (so a machine whose
-speed drifts treats both alike), and prints one markdown table: each engine's mean over the
-rounds and the ratio of the means.
+For each model and each of --rounds rounds it runs the engine, then llama-bench (pp512, tg128),
+then llama-batched-bench (-npp 128 -ntg 128 -npl 1,8,32), so a machine whose speed drifts treats
+both engines alike; it prints one markdown table per model: each engine's mean over the rounds
+(min-max), and the ratio of the means.
 
-    python3 -m venv /tmp/llamacpp-venv && /tmp/llamacpp-venv/bin/pip install llama-cpp-python
-    swift build -c release
-    python3 bench/compare_model.py [--threads 2] [--repetitions 3] [--venv /tmp/llamacpp-venv]
+Batched figures follow llama-batched-bench's definitions for B sequences of 128 prompt and 128
+generated tokens: S_TG = B*128 / generation time (generation only), S = B*256 / (prefill +
+generation time) (total), S_PP = B*128 / prefill time.
+
+Load time: the engine's is from the file to a forward pass ready to run (its calibration
+included); llama.cpp's is the `load time` llama-batched-bench's context reports. Resident
+memory is each engine's peak (ru_maxrss) over its batched run (32 sequences' KV cache included).
+
+llama.cpp is found with --peer or $CONSERVE_PEER_BIN: a folder with llama-bench and
+llama-batched-bench, as ../shared/tools/llama-cpp-peer.sh builds and prints. It is a yardstick,
+never a dependency of the project.
+
+    swift build -c release --product conserve
+    BIN=$(../shared/tools/llama-cpp-peer.sh)
+    python3 bench/compare_model.py --peer "$BIN" --threads 2 smollm2-135m qwen2.5-coder-0.5b
 """
-import argparse, json, os, subprocess, sys
+import argparse, json, os, re, subprocess, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(here)
-ap = argparse.ArgumentParser()
+ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+ap.add_argument('models', nargs='*', default=['smollm2-135m'], help='model names (conserve pull --list) or GGUF paths')
+ap.add_argument('--peer', default=os.environ.get('CONSERVE_PEER_BIN'), help="llama.cpp's bin folder (or $CONSERVE_PEER_BIN)")
 ap.add_argument('--threads', type=int, default=2)
 ap.add_argument('--repetitions', type=int, default=3)
 ap.add_argument('--rounds', type=int, default=1)
-ap.add_argument('--venv', default='/tmp/llamacpp-venv')
+ap.add_argument('--batch-sizes', default='1,8,32', help='sequence counts for batched decode')
 ap.add_argument('--conserve', default=os.path.join(root, '.build', 'release', 'conserve'))
 a = ap.parse_args()
+if not a.peer or not os.path.exists(os.path.join(a.peer, 'llama-bench')):
+    sys.exit('compare_model.py: give llama.cpp\'s bin folder with --peer or $CONSERVE_PEER_BIN (../shared/tools/llama-cpp-peer.sh prints it)')
+BATCH_SIZES = [int(b) for b in a.batch_sizes.split(',')]
+
 
 def run(cmd):
-    print('$ ' + ' '.join(cmd), file=sys.stderr)
-    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    """Runs `cmd`; returns its stdout and stderr."""
+    print('$ ' + ' '.join(cmd), file=sys.stderr, flush=True)
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    out, err = p.stdout, p.stderr
+    if p.returncode:
+        sys.exit(f'{cmd[0]} failed ({p.returncode}):\n{err[-2000:]}')
+    return out, err
 
-ours_runs, peer_runs = [], []
-for _ in range(a.rounds):
-    ours_runs.append(run([a.conserve, 'bench', 'model', '--threads', str(a.threads), '--repetitions', str(a.repetitions), '--json']))
-    peer_runs.append(run([os.path.join(a.venv, 'bin', 'python'), os.path.join(here, 'llamacpp_bench.py'),
-                          '--threads', str(a.threads), '--repetitions', str(a.repetitions), '--json']))
 
-def mean_by_test(runs):
-    tests = {}
-    for r in runs:
-        for x in r['results']:
-            tests.setdefault(x['test'], []).append(x['tokensPerSecond'])
-    return {t: (sum(v) / len(v), min(v), max(v)) for t, v in tests.items()}
+def peak_rss(cmd):
+    """Runs `cmd` under /usr/bin/time -v; returns stdout, stderr and the peak resident bytes."""
+    out, err = run(['/usr/bin/time', '-v'] + cmd)
+    m = re.search(r'Maximum resident set size \(kbytes\): (\d+)', err)
+    return out, err, int(m.group(1)) * 1024 if m else 0
 
-ours, theirs = mean_by_test(ours_runs), mean_by_test(peer_runs)
-print(f"threads: {a.threads}, rounds: {a.rounds} x {a.repetitions} repetitions, kernels: {ours_runs[0]['kernels']}, peer: {peer_runs[0]['peer']}\n")
-print('| test | conserve tok/s (min-max) | llama.cpp tok/s (min-max) | ratio |')
-print('| --- | ---: | ---: | ---: |')
-for test, (m, lo, hi) in ours.items():
-    if test not in theirs: continue
-    pm, plo, phi = theirs[test]
-    print(f"| {test} | {m:.1f} ({lo:.0f}-{hi:.0f}) | {pm:.1f} ({plo:.0f}-{phi:.0f}) | {m / pm:.2f}× |")
+
+def model_path(name):
+    """A catalog name becomes its path (pulling it if needed), as every conserve --model does."""
+    if os.path.exists(name): return name
+    out, _ = run([a.conserve, 'pull', name])
+    return out.strip().splitlines()[-1]
+
+
+def ours(model):
+    out, _, rss = peak_rss([a.conserve, 'bench', 'model', '--model', model, '--threads', str(a.threads),
+                            '--repetitions', str(a.repetitions), '--batch-sizes'] + [str(b) for b in BATCH_SIZES] + ['--json'])
+    report = json.loads(out)
+    figures = {r['test']: r['tokensPerSecond'] for r in report['results']}
+    # The JSON names the batched figures "batched B seq pp128+tg128: S_TG (generation only)" etc.
+    result = {'pp512': figures['pp512'], 'tg128': figures['tg128'], 'load s': report['loadSeconds'], 'peak RSS MiB': rss / 2**20}
+    for b in BATCH_SIZES:
+        for key, figure in (('S_TG', 'S_TG (generation only)'), ('S', 'S (total)')):
+            result[f'batched {b} seq {key}'] = figures[f'batched {b} seq pp128+tg128: {figure}']
+    return result, report['kernels']
+
+
+def theirs(model):
+    out, _ = run([os.path.join(a.peer, 'llama-bench'), '-m', model, '-t', str(a.threads), '-p', '512', '-n', '128',
+                  '-r', str(a.repetitions), '-o', 'json'])
+    result = {}
+    for r in json.loads(out):
+        result['pp512' if r['n_gen'] == 0 else 'tg128'] = r['avg_ts']
+    out, err, rss = peak_rss([os.path.join(a.peer, 'llama-batched-bench'), '-m', model, '-t', str(a.threads), '-tb', str(a.threads),
+                              '-c', str(max(BATCH_SIZES) * 256), '-b', '2048', '-ub', '512', '-npp', '128', '-ntg', '128',
+                              '-npl', ','.join(map(str, BATCH_SIZES)), '--output-format', 'jsonl'])
+    for line in out.splitlines():
+        if not line.startswith('{'): continue
+        r = json.loads(line)
+        result[f"batched {r['pl']} seq S_TG"] = r['speed_tg']
+        result[f"batched {r['pl']} seq S"] = r['speed']
+    m = re.search(r'load time =\s*([\d.]+) ms', err)
+    result['load s'] = float(m.group(1)) / 1000 if m else float('nan')
+    result['peak RSS MiB'] = rss / 2**20
+    return result
+
+
+def summary(runs):
+    keys = runs[0].keys()
+    return {k: (sum(r[k] for r in runs) / len(runs), min(r[k] for r in runs), max(r[k] for r in runs)) for k in keys}
+
+
+for name in a.models:
+    path = model_path(name)
+    ours_runs, peer_runs, kernels = [], [], ''
+    for _ in range(a.rounds):
+        result, kernels = ours(path)
+        ours_runs.append(result)
+        peer_runs.append(theirs(path))
+    o, t = summary(ours_runs), summary(peer_runs)
+    print(f"\n{name} ({os.path.basename(path)}): threads {a.threads}, {a.rounds} round(s) x {a.repetitions} repetitions, "
+          f"kernels {kernels}, peer {a.peer}\n")
+    print('| test | conserve (min-max) | llama.cpp (min-max) | conserve / llama.cpp |')
+    print('| --- | ---: | ---: | ---: |')
+    for k in o:
+        if k not in t: continue
+        (m, lo, hi), (pm, plo, phi) = o[k], t[k]
+        unit = '' if k in ('load s', 'peak RSS MiB') else ' tok/s'
+        print(f"| {k}{unit} | {m:.1f} ({lo:.1f}-{hi:.1f}) | {pm:.1f} ({plo:.1f}-{phi:.1f}) | {m / pm:.2f}× |")
+    sys.stdout.flush()

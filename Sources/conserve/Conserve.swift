@@ -7,7 +7,7 @@ struct Conserve: AsyncParsableCommand {
         abstract: "ConServe: an LLM serving engine that co-serves online requests and offline batch work.",
         subcommands: [
             GenerateCommand.self, LogprobsCommand.self, TokenizeCommand.self, InspectCommand.self,
-            PullCommand.self, BenchCommand.self, ProfileCommand.self, ServeCommand.self, SimulateCommand.self,
+            PullCommand.self, ChatCommand.self, BenchCommand.self, ProfileCommand.self, ServeCommand.self, SimulateCommand.self,
         ]
     )
 }

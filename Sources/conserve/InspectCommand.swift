@@ -8,14 +8,14 @@ struct InspectCommand: ParsableCommand {
         abstract: "Print a GGUF file's metadata and tensor table."
     )
 
-    @Argument(help: "The GGUF file (default: the default model).")
+    @Argument(help: "The GGUF file or a model name (default: the default model).")
     var file: String?
 
     @Flag(help: "Print long arrays (vocabularies, merges) in full.")
     var full = false
 
     func run() throws {
-        let path = try ModelStore.resolve(file, log: Console.status)
+        let path = try ModelStore.resolvePullingVisibly(file)
         let gguf = try GGUFFile(path: path)
         print("file: \(path)")
         print("GGUF version \(gguf.version), \(gguf.metadata.count) metadata keys, \(gguf.tensors.count) tensors, alignment \(gguf.alignment), data at byte \(gguf.dataOffset)")

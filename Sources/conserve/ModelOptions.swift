@@ -5,7 +5,7 @@ import ModelFiles
 
 /// `--model` and `--threads`, shared by every command that runs the model.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "Path to a GGUF model file (default: the default model, pulled on first use).")
+    @Option(name: .long, help: "A GGUF file's path, or a model name from `conserve pull --list` (pulled on first use); default: the default model.")
     var model: String?
 
     @Option(name: .long, help: "Worker threads for the forward pass (default: the number of cores).")
@@ -15,13 +15,22 @@ struct ModelOptions: ParsableArguments {
         guard threads >= 1, threads <= 1024 else { throw ValidationError("--threads must be between 1 and 1024") }
     }
 
-    /// The model path, pulling the default model when none was given.
+    /// The model's path: the file given, or the named (or default) model, pulled on first use.
     func resolvedPath() throws -> String {
-        try ModelStore.resolve(model, log: Console.status)
+        try ModelStore.resolvePullingVisibly(model)
     }
 
     func load() throws -> LoadedModel {
         try LoadedModel(path: try resolvedPath())
+    }
+}
+
+extension ModelStore {
+    /// `resolve`, with the pull's log and progress bar on standard error.
+    static func resolvePullingVisibly(_ nameOrPath: String?) throws -> String {
+        let bar = PullProgressBar(title: nameOrPath ?? ModelCatalog.defaultModel.name)
+        defer { bar.finish() }
+        return try resolve(nameOrPath, log: Console.status, progress: bar.show)
     }
 }
 

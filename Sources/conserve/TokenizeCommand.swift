@@ -9,7 +9,7 @@ struct TokenizeCommand: ParsableCommand {
         abstract: "Print the token ids of a text as a JSON array."
     )
 
-    @Option(help: "Path to a GGUF model file (default: the default model).")
+    @Option(help: "A GGUF file's path or a model name (default: the default model).")
     var model: String?
 
     @Flag(help: "Parse special tokens written in the text (like <|im_start|>) as themselves.")
@@ -25,7 +25,7 @@ struct TokenizeCommand: ParsableCommand {
     var text: String
 
     func run() throws {
-        let file = try GGUFFile(path: try ModelStore.resolve(model, log: Console.status))
+        let file = try GGUFFile(path: try ModelStore.resolvePullingVisibly(model))
         let tokenizer = try Tokenizer(gguf: file)
         let ids = tokenizer.encode(text, addSpecial: bos, parseSpecial: special)
         if pieces {
