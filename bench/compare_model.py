@@ -11,9 +11,11 @@ Batched figures follow llama-batched-bench's definitions for B sequences of 128 
 generated tokens: S_TG = B*128 / generation time (generation only), S = B*256 / (prefill +
 generation time) (total), S_PP = B*128 / prefill time.
 
-Load time: the engine's is from the file to a forward pass ready to run (its calibration
-included); llama.cpp's is the `load time` llama-batched-bench's context reports. Resident
-memory is each engine's peak (ru_maxrss) over its batched run (32 sequences' KV cache included).
+Load to first token: the wall time of a process that loads the model, generates one token and
+exits, as a user meets it (`conserve generate --max-tokens 1` against `llama-batched-bench -c 512
+-npp 1 -ntg 1`; the peer build has no llama-cli), median of --repetitions, alternating. Resident
+memory is each engine's peak (ru_maxrss): the whole `conserve bench model` process, and
+llama-batched-bench's batched run (32 sequences' KV cache included in both).
 
 llama.cpp is found with --peer or $CONSERVE_PEER_BIN: a folder with llama-bench and
 llama-batched-bench, as ../shared/tools/llama-cpp-peer.sh builds and prints. It is a yardstick,
@@ -23,7 +25,7 @@ never a dependency of the project.
     BIN=$(../shared/tools/llama-cpp-peer.sh)
     python3 bench/compare_model.py --peer "$BIN" --threads 2 smollm2-135m qwen2.5-coder-0.5b
 """
-import argparse, json, os, re, subprocess, sys
+import argparse, json, os, re, statistics, subprocess, sys, time
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(here)
@@ -34,6 +36,7 @@ ap.add_argument('--threads', type=int, default=2)
 ap.add_argument('--repetitions', type=int, default=3)
 ap.add_argument('--rounds', type=int, default=1)
 ap.add_argument('--batch-sizes', default='1,8,32', help='sequence counts for batched decode')
+ap.add_argument('--load-only', action='store_true', help='only the load-to-first-token figure')
 ap.add_argument('--conserve', default=os.path.join(root, '.build', 'release', 'conserve'))
 a = ap.parse_args()
 if not a.peer or not os.path.exists(os.path.join(a.peer, 'llama-bench')):
@@ -71,7 +74,7 @@ def ours(model):
     report = json.loads(out)
     figures = {r['test']: r['tokensPerSecond'] for r in report['results']}
     # The JSON names the batched figures "batched B seq pp128+tg128: S_TG (generation only)" etc.
-    result = {'pp512': figures['pp512'], 'tg128': figures['tg128'], 'load s': report['loadSeconds'], 'peak RSS MiB': rss / 2**20}
+    result = {'pp512': figures['pp512'], 'tg128': figures['tg128'], 'peak RSS MiB': rss / 2**20}
     for b in BATCH_SIZES:
         for key, figure in (('S_TG', 'S_TG (generation only)'), ('S', 'S (total)')):
             result[f'batched {b} seq {key}'] = figures[f'batched {b} seq pp128+tg128: {figure}']
@@ -92,10 +95,28 @@ def theirs(model):
         r = json.loads(line)
         result[f"batched {r['pl']} seq S_TG"] = r['speed_tg']
         result[f"batched {r['pl']} seq S"] = r['speed']
-    m = re.search(r'load time =\s*([\d.]+) ms', err)
-    result['load s'] = float(m.group(1)) / 1000 if m else float('nan')
     result['peak RSS MiB'] = rss / 2**20
     return result
+
+
+def wall(cmd):
+    """Seconds `cmd` takes from start to exit: process start, model load, first token, exit."""
+    start = time.monotonic()
+    run(cmd)
+    return time.monotonic() - start
+
+
+def first_token(model):
+    """Load to first token, each engine as a user starts it, alternating, median of --repetitions:
+    `conserve generate` of one token against `llama-batched-bench` of one prompt token and one
+    generated token in a 512-token context (the peer build has no llama-cli)."""
+    ours_s, theirs_s = [], []
+    for _ in range(a.repetitions):
+        ours_s.append(wall([a.conserve, 'generate', '--model', model, '--threads', str(a.threads), '--prompt', 'Hello',
+                            '--max-tokens', '1', '--temperature', '0']))
+        theirs_s.append(wall([os.path.join(a.peer, 'llama-batched-bench'), '-m', model, '-t', str(a.threads), '-tb', str(a.threads),
+                              '-c', '512', '-npp', '1', '-ntg', '1', '-npl', '1']))
+    return statistics.median(ours_s), statistics.median(theirs_s)
 
 
 def summary(runs):
@@ -107,9 +128,10 @@ for name in a.models:
     path = model_path(name)
     ours_runs, peer_runs, kernels = [], [], ''
     for _ in range(a.rounds):
-        result, kernels = ours(path)
+        result, kernels, peer = ({}, '', {}) if a.load_only else (*ours(path), theirs(path))
+        result['load to first token s'], peer['load to first token s'] = first_token(path)
         ours_runs.append(result)
-        peer_runs.append(theirs(path))
+        peer_runs.append(peer)
     o, t = summary(ours_runs), summary(peer_runs)
     print(f"\n{name} ({os.path.basename(path)}): threads {a.threads}, {a.rounds} round(s) x {a.repetitions} repetitions, "
           f"kernels {kernels}, peer {a.peer}\n")
@@ -118,6 +140,7 @@ for name in a.models:
     for k in o:
         if k not in t: continue
         (m, lo, hi), (pm, plo, phi) = o[k], t[k]
-        unit = '' if k in ('load s', 'peak RSS MiB') else ' tok/s'
-        print(f"| {k}{unit} | {m:.1f} ({lo:.1f}-{hi:.1f}) | {pm:.1f} ({plo:.1f}-{phi:.1f}) | {m / pm:.2f}× |")
+        unit = '' if k in ('load to first token s', 'peak RSS MiB') else ' tok/s'
+        d = 2 if k.endswith(' s') else 1
+        print(f"| {k}{unit} | {m:.{d}f} ({lo:.{d}f}-{hi:.{d}f}) | {pm:.{d}f} ({plo:.{d}f}-{phi:.{d}f}) | {m / pm:.2f}× |")
     sys.stdout.flush()

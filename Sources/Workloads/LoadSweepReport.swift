@@ -48,6 +48,18 @@ public struct LoadSweepReport: Codable, Sendable, Equatable {
         self.cells = cells
     }
 
+    /// Reads what `bench serve --json` or `simulate --json` wrote: a sweep, or the one report
+    /// of a run without fractions, windows or a capacity search (as a sweep of one cell).
+    public init(json data: Data) throws {
+        let decoder = JSONDecoder()
+        if let sweep = try? decoder.decode(LoadSweepReport.self, from: data) {
+            self = sweep
+        } else {
+            let report = try decoder.decode(ServeReport.self, from: data)
+            self.init(objective: report.objective, capacity: nil, cells: [Cell(fraction: nil, window: 0, report: report)])
+        }
+    }
+
     public func json() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -80,7 +92,10 @@ public struct LoadSweepReport: Codable, Sendable, Equatable {
     public func table() -> String {
         var out: [String] = []
         let slo = "TTFT ≤ \(ServeReport.plain(objective.ttft * 1000)) ms, TPOT ≤ \(ServeReport.plain(objective.tpot * 1000)) ms"
-        if let capacity {
+        if let capacity, capacity.trials.isEmpty {
+            out.append("Online capacity: \(ServeReport.fixed(capacity.rate, 3)) req/s, given (--capacity), not searched")
+            out.append("")
+        } else if let capacity {
             out.append("Online capacity (online-only meets \(slo) at P99): \(ServeReport.fixed(capacity.rate, 3)) req/s, bracket "
                 + "[\(ServeReport.fixed(capacity.low, 3)), \(capacity.high.map { ServeReport.fixed($0, 3) } ?? "not found")] "
                 + "after \(capacity.trials.count) runs of \(ServeReport.plain(capacity.runSeconds)) s")

@@ -59,12 +59,16 @@ struct BenchModelCommand: ParsableCommand {
         let loadSeconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart.uptimeNanoseconds) / 1e9
         Console.status(String(format: "load: %.2f s", loadSeconds))
         let config = model.config
-        let blocksPerSequence = (max(promptTokens, generateTokens, Self.batchedPrompt + Self.batchedGenerated) + 15) / 16
-        let kv = KVPool(config: config, blockCount: blocksPerSequence * maxBatch)
+        // The KV pool holds what the largest test needs, as llama.cpp's contexts do: one sequence
+        // of the single-stream tests, or the batched tests' sequences of 128 + 128 positions.
+        let singleBlocks = (max(promptTokens, generateTokens, Self.batchedPrompt + Self.batchedGenerated) + 15) / 16
+        let batchedBlocks = (Self.batchedPrompt + Self.batchedGenerated + 15) / 16
+        let kv = KVPool(config: config, blockCount: max(singleBlocks, batchedBlocks * maxBatch))
         var rng = RandomGenerator(seed: 42)
         func randomTokens(_ n: Int) -> [Int32] { (0 ..< n).map { _ in Int32(rng.next() % UInt64(config.vocabularySize)) } }
-        func table(_ sequence: Int) -> Range<Int32> {
-            Int32(sequence * blocksPerSequence) ..< Int32((sequence + 1) * blocksPerSequence)
+        func table(_ sequence: Int, of sequences: Int) -> Range<Int32> {
+            let stride = sequences == 1 ? singleBlocks : batchedBlocks
+            return Int32(sequence * stride) ..< Int32((sequence + 1) * stride)
         }
         var batch = ForwardBatch()
 
@@ -78,7 +82,7 @@ struct BenchModelCommand: ParsableCommand {
                     let n = min(room, pending[i].tokens.count - pending[i].done)
                     let last = pending[i].done + n == pending[i].tokens.count
                     batch.add(tokens: pending[i].tokens[pending[i].done ..< pending[i].done + n], startPosition: pending[i].done,
-                              blockTable: table(pending[i].sequence), logits: last ? .last : .none)
+                              blockTable: table(pending[i].sequence, of: sequences), logits: last ? .last : .none)
                     pending[i].done += n
                     room -= n
                 }
@@ -92,7 +96,7 @@ struct BenchModelCommand: ParsableCommand {
             for step in 0 ..< steps {
                 batch.removeAll()
                 for s in 0 ..< sequences {
-                    batch.add(tokens: CollectionOfOne(next[s]), startPosition: context + step, blockTable: table(s), logits: .last)
+                    batch.add(tokens: CollectionOfOne(next[s]), startPosition: context + step, blockTable: table(s, of: sequences), logits: .last)
                 }
                 try forward.run(batch, kv: kv)
                 for s in 0 ..< sequences {

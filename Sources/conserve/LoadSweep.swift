@@ -20,7 +20,9 @@ struct LoadSweep {
     func callAsFunction(_ specs: [RunSpec]) async throws -> LoadSweepReport {
         let fractions = try options.fractions()
         var capacity: CapacitySearch?
-        if options.searchesCapacity {
+        if let given = options.capacity {
+            capacity = CapacitySearch(low: given, high: nil, trials: [], runSeconds: 0)
+        } else if options.searchesCapacity {
             capacity = try await searchCapacity()
         }
         var objective = try build(nil, 0, options.searchDuration).objective

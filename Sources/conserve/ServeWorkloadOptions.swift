@@ -40,6 +40,9 @@ struct ServeWorkloadOptions: ParsableArguments {
     @Option(help: "Offline jobs in flight at once (a backlog the server always has in hand).")
     var offlineConcurrency = 16
 
+    @Flag(name: .customLong("offline-ignore-eos"), help: "Offline jobs generate all their tokens, past end-of-text, as the simulator's always do: for comparing `simulate` with `bench serve` on identical work.")
+    var offlineIgnoreEOS = false
+
     @Option(help: "Offline jobs arrive in batches of this size every --offline-batch-interval seconds instead of all at the start.")
     var offlineBatchSize: Int?
 
@@ -55,8 +58,11 @@ struct ServeWorkloadOptions: ParsableArguments {
     @Flag(help: "Find the online capacity first: the highest online rate at which online-only meets both objectives at P99 (bisection on --search-duration runs).")
     var capacitySearch = false
 
-    @Option(help: "Comma-separated shares of the online capacity to run every policy at, e.g. 0.5,0.7,0.9 (implies --capacity-search).")
+    @Option(help: "Comma-separated shares of the online capacity to run every policy at, e.g. 0.5,0.7,0.9 (implies --capacity-search unless --capacity is given).")
     var loadFractions: String?
+
+    @Option(help: "The online capacity in requests/s, instead of searching for it: one an earlier run found, so that another run (or the simulator) replays the identical load.")
+    var capacity: Double?
 
     @Option(help: "Replay this many windows of the trace (each --window-spacing trace seconds after the last) and report each figure's mean and range.")
     var windows = 1
@@ -94,6 +100,10 @@ struct ServeWorkloadOptions: ParsableArguments {
         guard windows >= 1 else { throw ValidationError("--windows must be at least 1") }
         guard windowSpacing > 0, searchDuration > 0 else { throw ValidationError("--window-spacing and --search-duration must be positive") }
         guard searchSteps >= 0 else { throw ValidationError("--search-steps must be at least 0") }
+        if let capacity {
+            guard capacity > 0, capacity.isFinite else { throw ValidationError("--capacity must be a positive rate in requests/s") }
+            guard !capacitySearch else { throw ValidationError("give --capacity or --capacity-search, not both") }
+        }
         _ = try offlineKinds()
         _ = try fractions()
     }
@@ -111,8 +121,8 @@ struct ServeWorkloadOptions: ParsableArguments {
         return values
     }
 
-    /// Whether the capacity is searched for (asked, or needed by --load-fractions).
-    var searchesCapacity: Bool { capacitySearch || loadFractions != nil }
+    /// Whether the capacity is searched for (asked, or needed by --load-fractions and not given).
+    var searchesCapacity: Bool { capacitySearch || (loadFractions != nil && capacity == nil) }
 
     var runDuration: Double { quick ? 25 : duration }
 
@@ -165,8 +175,9 @@ struct ServeWorkloadOptions: ParsableArguments {
                 ignoreEOS: true, objective: objective))
         }
         let kinds = try offlineKinds()
-        let offlineJobs = kinds.isEmpty ? [] : try OfflineCorpus.jobs(dataDirectory: dataDirectory, kinds: kinds, seed: seed, count: prompts)
+        var offlineJobs = (kinds.isEmpty ? [] : try OfflineCorpus.jobs(dataDirectory: dataDirectory, kinds: kinds, seed: seed, count: prompts))
             .filter { $0.promptTokens + $0.maxTokens <= context }
+        if offlineIgnoreEOS { offlineJobs = offlineJobs.map { var job = $0; job.ignoreEOS = true; return job } }
         var load = LoadPlan(online: online, offline: offlineJobs, offlineConcurrency: offlineConcurrency, duration: duration)
         if let offlineBatchSize { load.offlineBatches = (offlineBatchSize, offlineBatchInterval) }
 
@@ -178,7 +189,7 @@ struct ServeWorkloadOptions: ParsableArguments {
             "online_work_s_per_request": fmt(plan.meanWork), "length_scale": fmt(lengthScale),
             "max_prompt_tokens": "\(spec.maxPromptTokens)", "max_output_tokens": "\(spec.maxOutputTokens)",
             "offline": kinds.map(\.rawValue).joined(separator: ","), "offline_jobs": "\(offlineJobs.count)",
-            "offline_concurrency": "\(offlineConcurrency)",
+            "offline_concurrency": "\(offlineConcurrency)", "offline_ignore_eos": "\(offlineIgnoreEOS)",
             "offline_arrival": offlineBatchSize.map { "batches of \($0) every \(fmt(offlineBatchInterval)) s" } ?? "backlog",
             "slo_ttft_ms": fmt(objective.ttft * 1000), "slo_tpot_ms": fmt(objective.tpot * 1000), "seed": "\(seed)",
         ]

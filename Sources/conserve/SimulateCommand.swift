@@ -51,6 +51,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(help: "Add offline jobs with the lengths of Vidur's arXiv-summarization trace (long documents), interleaved with --offline's.")
     var offlineArxiv = false
 
+    @Option(help: "A `bench serve --json` report of the same workload (same flags, --capacity for the same load): compare this simulation with it figure by figure and print the comparison to standard error.")
+    var validateAgainst: String?
+
     @OptionGroup var workload: ServeWorkloadOptions
 
     func validate() throws {
@@ -90,28 +93,50 @@ struct SimulateCommand: AsyncParsableCommand {
             var simulated = SimulatedWorkload(built.load, objective: built.objective)
             if !arxiv.isEmpty { simulated.offline = OfflineLengthTrace.interleave(simulated.offline, arxiv) }
             return specs.map { spec in
-                var configuration = SchedulerConfiguration(
-                    policy: spec.policy, blockCount: Int(cost.kvBlocks.value), blockSize: Int(cost.blockSize.value),
-                    checkpointSlots: spec.checkpoints ? cost.checkpointSlots : 0, maxNumBatchedTokens: spec.maxNumBatchedTokens ?? budget,
-                    maxNumSequences: maxNumSeqs ?? Int(cost.maxNumSequences.value), maxModelLength: context,
-                    latencyModel: MispredictingModel(base: cost, bias: predictionError), tpotMargin: tpotMargin)
-                configuration.layerPreemption = spec.layerPreemption
-                configuration.correctsLatencyOnline = !noLatencyCorrection
-                var simulator = Simulator(configuration: configuration, costModel: cost)
-                simulator.layerPreemption = spec.layerPreemption
-                simulator.stepNoise = stepNoise
-                simulator.seed = workload.seed
-                var runWorkload = simulated
-                if spec.withoutOffline { runWorkload.offline = [] }
-                let started = ContinuousClock.now
-                let result = simulator.run(runWorkload)
-                let failed = result.records.filter { $0.error != nil }
-                if let first = failed.first { Console.status("[\(spec.label)] \(failed.count) failed requests; first: \(first.error!)") }
-                Console.status("[\(spec.label)] \(result.steps) steps, \(fmt(result.endTime)) virtual s in \(fmt((ContinuousClock.now - started).inSeconds)) s")
-                return RunResult(label: spec.label, simulation: result, duration: runWorkload.duration, objective: built.objective)
+                simulate(spec, simulated, cost: cost, budget: budget, context: context, objective: built.objective)
             }
         }, defaultBudget: budget)
-        try workload.emit(try await sweep(try RunSpec.parse(list: policies)))
+        // Read before the runs, so that a wrong path fails at once.
+        let measured = try validateAgainst.map { path in
+            do { return try LoadSweepReport(json: Data(contentsOf: URL(fileURLWithPath: path))) }
+            catch { throw ValidationError("--validate-against \(path): not a bench serve --json report (\(error))") }
+        }
+        let report = try await sweep(try RunSpec.parse(list: policies))
+        try workload.emit(report)
+        if let measured {
+            let validation = SimulatorValidation(measured: measured, simulated: report)
+            guard !validation.checks.isEmpty else {
+                throw ValidationError("--validate-against: no run at a load fraction both reports have; run simulate with the same --policies, --load-fractions and --capacity")
+            }
+            Console.status(validation.table())
+        }
+    }
+}
+
+extension SimulateCommand {
+    /// One run of `spec` on `workload`: the real scheduler, configured as the engine would be
+    /// for the run, against the simulated executor.
+    func simulate(_ spec: RunSpec, _ workload: SimulatedWorkload, cost: CostModel, budget: Int, context: Int,
+                  objective: ServiceLevelObjective) -> RunResult {
+        var configuration = SchedulerConfiguration(
+            policy: spec.policy, blockCount: Int(cost.kvBlocks.value), blockSize: Int(cost.blockSize.value),
+            checkpointSlots: spec.checkpoints ? cost.checkpointSlots : 0, maxNumBatchedTokens: spec.maxNumBatchedTokens ?? budget,
+            maxNumSequences: maxNumSeqs ?? Int(cost.maxNumSequences.value), maxModelLength: context,
+            latencyModel: MispredictingModel(base: cost, bias: predictionError), tpotMargin: tpotMargin)
+        configuration.layerPreemption = spec.layerPreemption
+        configuration.correctsLatencyOnline = !noLatencyCorrection
+        var simulator = Simulator(configuration: configuration, costModel: cost)
+        simulator.layerPreemption = spec.layerPreemption
+        simulator.stepNoise = stepNoise
+        simulator.seed = self.workload.seed
+        var runWorkload = workload
+        if spec.withoutOffline { runWorkload.offline = [] }
+        let started = ContinuousClock.now
+        let result = simulator.run(runWorkload)
+        let failed = result.records.filter { $0.error != nil }
+        if let first = failed.first { Console.status("[\(spec.label)] \(failed.count) failed requests; first: \(first.error!)") }
+        Console.status("[\(spec.label)] \(result.steps) steps, \(fmt(result.endTime)) virtual s in \(fmt((ContinuousClock.now - started).inSeconds)) s")
+        return RunResult(label: spec.label, simulation: result, duration: runWorkload.duration, objective: objective)
     }
 }
 
