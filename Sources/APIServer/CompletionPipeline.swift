@@ -86,10 +86,6 @@ struct CompletionPipeline: Sendable {
                                         "\(id) is not a token id of this model (its vocabulary has \(vocabularySize) tokens).")
         }
         generation.grammar = try service.grammars.grammar(for: request.responseFormat)
-        if let n = request.n, n > 1, request.isStreaming {
-            throw APIError.unsupported(param: "n", "streaming several choices is not supported; send 'n' > 1 without "
-                                           + "'stream', or one streaming request per choice.")
-        }
     }
 
     private func checkModel(_ model: String?) throws(APIError) {
@@ -104,20 +100,13 @@ struct CompletionPipeline: Sendable {
     /// Runs the request to its end and writes the whole answer.
     private func run<Format: CompletionFormat>(_ prepared: PreparedCompletion, _ format: Format) async throws -> Format.Body {
         guard prepared.choices > 1 else { return format.body(try await service.collect(prepared.generation)) }
-        // One engine request per choice; with a seed, choice i samples with seed + i, so the
-        // choices differ and the answer still repeats.
-        let requests = (0..<prepared.choices).map { index in
-            var choice = prepared.generation
-            if index > 0 { choice.id = GenerationRequest.nextID() }
-            choice.sampling.seed = prepared.generation.sampling.seed.map { $0 &+ UInt64(index) }
-            return choice
-        }
-        return format.body(choices: try await service.collect(choices: requests))
+        return format.body(choices: try await service.collect(choices: prepared.choiceRequests))
     }
 
     /// Submits the request now (so that a refusal is an HTTP error, not an event) and streams
     /// its answer chunk by chunk.
     private func stream<Format: CompletionFormat>(_ prepared: PreparedCompletion, _ format: Format) throws -> Response {
+        guard prepared.choices == 1 else { return try stream(choices: prepared, format) }
         let events = try service.submit(prepared.generation)
         let includesUsage = prepared.includesUsage
         return SSE.response { send in
@@ -133,6 +122,33 @@ struct CompletionPipeline: Sendable {
             // Ended without a finish reason: this task was cancelled (client gone, or shutdown).
             guard finished else { throw GenerationService.cancelled }
             if includesUsage, let usage { try await send(format.usageChunk(CompletionUsage(usage))) }
+        }
+    }
+
+    /// With `n` > 1: the choices' events merged into one stream as they come. Each chunk carries
+    /// one choice with its `index`, written by that choice's own copy of the format (for chat,
+    /// each choice opens with its own role chunk, and ends with its own finish reason); the
+    /// usage chunk counts the prompt once and every choice's output, as the whole body does.
+    private func stream<Format: CompletionFormat>(choices prepared: PreparedCompletion, _ format: Format) throws -> Response {
+        let events = try service.submit(choices: prepared.choiceRequests)
+        let count = prepared.choices, includesUsage = prepared.includesUsage
+        return SSE.response { send in
+            var formats = Array(repeating: format, count: count)
+            for index in formats.indices {
+                for chunk in formats[index].openingChunks() { try await send(chunk.choice(index)) }
+            }
+            var usages: [Usage?] = Array(repeating: nil, count: count)
+            var finished = 0
+            for try await (index, event) in events {
+                if event.finishReason != nil { finished += 1 }
+                for chunk in formats[index].chunks(event) { try await send(chunk.choice(index)) }
+                usages[index] = event.usage ?? usages[index]
+            }
+            // Some choice ended without a finish reason: this task was cancelled (client gone, or shutdown).
+            guard finished == count else { throw GenerationService.cancelled }
+            if includesUsage, let usage = CompletionUsage(usages: usages.compactMap { $0 }) {
+                try await send(format.usageChunk(usage))
+            }
         }
     }
 }

@@ -31,7 +31,11 @@ extension CompletionUsage {
     /// The usage of a request with several choices: the prompt counted once (as OpenAI counts
     /// it), every choice's output tokens, and the prompt tokens the cache served any of them.
     init?(choices: [[TokenEvent]]) {
-        let usages = choices.compactMap { $0.last?.usage }
+        self.init(usages: choices.compactMap { $0.last?.usage })
+    }
+
+    /// The same from each choice's usage (a stream of several choices keeps only those).
+    init?(usages: [Usage]) {
         guard let first = usages.first else { return nil }
         self.init(promptTokens: first.promptTokens, completionTokens: usages.reduce(0) { $0 + $1.completionTokens },
                   cachedTokens: usages.map(\.cachedTokens).max() ?? 0)

@@ -129,47 +129,6 @@ public final class GenerationService: Sendable {
         return events
     }
 
-    /// Runs the choices of one request (`n` > 1) and returns each one's events, in order. The
-    /// first choice runs alone until its first token, so that its prompt's KV blocks are in the
-    /// prefix cache when the others are admitted: they share them instead of recomputing them.
-    public func collect(choices requests: [GenerationRequest]) async throws(APIError) -> [[TokenEvent]] {
-        guard requests.count > 1 else { return [try await collect(requests[0])] }
-        let first = try submit(requests[0])
-        let (prefilled, signal) = AsyncStream<Void>.makeStream()
-        do {
-            return try await withThrowingTaskGroup(of: (Int, [TokenEvent]).self) { group in
-                group.addTask {
-                    defer { signal.finish() } // also when the first choice fails before its first event
-                    var events: [TokenEvent] = []
-                    for try await event in first {
-                        if events.isEmpty { signal.finish() }
-                        events.append(event)
-                    }
-                    return (0, events)
-                }
-                for await _ in prefilled {}
-                for (index, request) in requests.enumerated().dropFirst() {
-                    let stream = try submit(request)
-                    group.addTask {
-                        var events: [TokenEvent] = []
-                        for try await event in stream { events.append(event) }
-                        return (index, events)
-                    }
-                }
-                var choices = Array(repeating: [TokenEvent](), count: requests.count)
-                for try await (index, events) in group {
-                    guard events.last?.finishReason != nil else { throw Self.cancelled }
-                    choices[index] = events
-                }
-                return choices
-            }
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw Self.apiError(error)
-        }
-    }
-
     /// Requests running now (submitted, stream not ended).
     public var runningCount: Int { running.withLock { $0.count } }
 

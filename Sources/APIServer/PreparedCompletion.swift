@@ -22,4 +22,16 @@ struct PreparedCompletion: Sendable {
         self.format = format
         choices = request.n ?? 1
     }
+
+    /// The engine request of each choice, in order: with `n` > 1 each has its own id, and with
+    /// a seed choice i samples with seed + i, so the choices differ and the answer still
+    /// repeats, streamed or not.
+    var choiceRequests: [GenerationRequest] {
+        (0..<choices).map { index in
+            var choice = generation
+            if index > 0 { choice.id = GenerationRequest.nextID() }
+            choice.sampling.seed = generation.sampling.seed.map { $0 &+ UInt64(index) }
+            return choice
+        }
+    }
 }

@@ -4,6 +4,7 @@
 /// A stream sends a first chunk whose delta carries the role, then chunks of content, then
 /// one with an empty delta and the finish reason; with `stream_options.include_usage` a
 /// last chunk follows with no choices and the usage. `usage` is null in every other chunk.
+/// With `n` > 1 each choice does the same in chunks of its own, told apart by its `index`.
 public struct ChatCompletionChunk: Codable, Sendable, Equatable {
     public struct Choice: Codable, Sendable, Equatable {
         public var index: Int

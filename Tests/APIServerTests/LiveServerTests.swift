@@ -75,6 +75,27 @@ import Testing
         }
     }
 
+    /// `n` = 3, streamed or not: the client going away cancels every choice.
+    @Test func severalChoicesAreCancelledWhenTheirClientGoesAway() async throws {
+        try await withLiveServer(gracePeriod: .seconds(30)) { live in
+            for uri in ["/v1/completions", "/v1/chat/completions"] {
+                for stream in [true, false] {
+                    let body = uri == "/v1/completions"
+                        ? #"{"model": "smollm2", "prompt": "Once upon a time", "max_tokens": 900, "ignore_eos": true, "n": 3, "stream": \#(stream)}"#
+                        : #"{"model": "smollm2", "messages": [{"role": "user", "content": "Tell a long story."}], "max_tokens": 900, "ignore_eos": true, "n": 3, "stream": \#(stream)}"#
+                    let client = live.client()
+                    try await client.executeAndDontWaitForResponse(
+                        .init(uri, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)))
+                    #expect(try await live.eventually(within: 30) { live.service.runningCount == 3 },
+                            "\(uri), stream \(stream): the choices never all started")
+                    try await client.shutdown()
+                    #expect(try await live.eventually(within: 5) { live.service.runningCount == 0 },
+                            "\(uri), stream \(stream): choices still running 5 s after their client went away")
+                }
+            }
+        }
+    }
+
     @Test func shutdownLetsRunningRequestsFinishWithinTheGracePeriod() async throws {
         try await withLiveServer(gracePeriod: .seconds(60)) { live in
             let client = live.client()

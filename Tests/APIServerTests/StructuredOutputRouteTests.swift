@@ -100,8 +100,79 @@ import Testing
                 let cached = (usage["prompt_tokens_details"] as? [String: Any])?["cached_tokens"] as? Int ?? 0
                 #expect(cached >= 16, "the later choices found the prompt in the prefix cache: \(usage)")
             }
-            try await post(client, "/v1/chat/completions", body.replacingOccurrences(of: #""n": 3"#, with: #""n": 2, "stream": true"#)) { response in
-                #expect(response.status == .badRequest)
+        }
+    }
+
+    private func post(_ client: some TestClientProtocol, _ uri: String, _ body: String) async throws -> TestResponse {
+        try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+    }
+
+    /// A stream's chunks, its closing `data: [DONE]` checked and dropped.
+    private func streamChunks(_ response: TestResponse) throws -> [[String: Any]] {
+        let events = String(buffer: response.body).split(separator: "\n\n").map { String($0) }
+        #expect(events.last == "data: [DONE]")
+        return try events.dropLast().map { event in
+            let object = try JSONSerialization.jsonObject(with: Data(event.dropFirst("data: ".count).utf8))
+            return try #require(object as? [String: Any], "\(event)")
+        }
+    }
+
+    /// `n` > 1 streamed, on both endpoints: each chunk carries one choice with its `index`; each
+    /// choice opens with its own role chunk (chat), ends with its own finish reason, and says
+    /// what the whole answer to the same request and seed says, log-probabilities included;
+    /// one usage chunk counts the prompt once and every choice's tokens.
+    @Test func severalChoicesStreamAsTheWholeAnswerHasThem() async throws {
+        let chat = #"{"model": "smollm2", "messages": [{"role": "user", "content": "Tell me a short story about a dragon and a knight who become friends."}], "temperature": 1, "seed": 7, "max_tokens": 6, "logprobs": true, "n": 3}"#
+        let text = #"{"model": "smollm2", "prompt": "Once upon a time", "temperature": 1, "seed": 11, "max_tokens": 6, "logprobs": 1, "n": 3}"#
+        try await ServerTestSupport.application().test(.router) { client in
+            for (uri, body) in [("/v1/chat/completions", chat), ("/v1/completions", text)] {
+                let isChat = uri == "/v1/chat/completions"
+                let wholeResponse = try await post(client, uri, body)
+                #expect(wholeResponse.status == .ok)
+                let whole = try ServerTestSupport.json(wholeResponse.body)
+                let wholeChoices = try #require(whole["choices"] as? [[String: Any]])
+                let wholeUsage = try #require(whole["usage"] as? [String: Any])
+                let wholeTexts = wholeChoices.map { choice in
+                    isChat ? (choice["message"] as? [String: Any])?["content"] as? String ?? "" : choice["text"] as? String ?? ""
+                }
+                let wholeTokens = wholeChoices.map { choice in
+                    let logprobs = choice["logprobs"] as? [String: Any]
+                    return isChat ? (logprobs?["content"] as? [[String: Any]] ?? []).compactMap { $0["token"] as? String }
+                        : logprobs?["tokens"] as? [String] ?? []
+                }
+
+                let streamed = body.replacingOccurrences(of: #""n": 3"#, with: #""n": 3, "stream": true, "stream_options": {"include_usage": true}"#)
+                let response = try await post(client, uri, streamed)
+                #expect(response.status == .ok)
+                let chunks = try streamChunks(response)
+                let usageChunk = try #require(chunks.last)
+                #expect((usageChunk["choices"] as? [Any])?.isEmpty == true)
+                let usage = try #require(usageChunk["usage"] as? [String: Any])
+                #expect(usage["prompt_tokens"] as? Int == wholeUsage["prompt_tokens"] as? Int, "the prompt counted once")
+                #expect(usage["completion_tokens"] as? Int == wholeUsage["completion_tokens"] as? Int)
+
+                var texts = ["", "", ""], tokens: [[String]] = [[], [], []], finishes: [[String]] = [[], [], []]
+                var openings: [String?] = [nil, nil, nil]
+                for chunk in chunks.dropLast() {
+                    let choices = chunk["choices"] as? [[String: Any]] ?? []
+                    try #require(choices.count == 1, "\(chunk)")
+                    let index = try #require(choices[0]["index"] as? Int)
+                    try #require((0..<3).contains(index))
+                    #expect(finishes[index].isEmpty, "choice \(index) goes on after its finish reason")
+                    let delta = choices[0]["delta"] as? [String: Any]
+                    if isChat && texts[index].isEmpty && openings[index] == nil { openings[index] = delta?["role"] as? String ?? "" }
+                    texts[index] += isChat ? delta?["content"] as? String ?? "" : choices[0]["text"] as? String ?? ""
+                    let logprobs = choices[0]["logprobs"] as? [String: Any]
+                    tokens[index] += isChat ? (logprobs?["content"] as? [[String: Any]] ?? []).compactMap { $0["token"] as? String }
+                        : logprobs?["tokens"] as? [String] ?? []
+                    if let reason = choices[0]["finish_reason"] as? String { finishes[index].append(reason) }
+                }
+                if isChat { #expect(openings == ["assistant", "assistant", "assistant"]) }
+                #expect(finishes == wholeChoices.map { [$0["finish_reason"] as? String ?? "-"] }, "\(uri)")
+                #expect(texts == wholeTexts, "\(uri)")
+                #expect(tokens == wholeTokens, "\(uri)")
+                #expect(tokens.allSatisfy { !$0.isEmpty })
+                #expect(Set(texts).count > 1, "each choice samples with its own seed: \(texts)")
             }
         }
     }

@@ -1,4 +1,4 @@
-"""End-to-end tests of structured output, logit_bias, n and priority against `conserve serve`,
+"""End-to-end tests of structured output, logit_bias, n (streamed too) and priority against `conserve serve`,
 with the official `openai` client: every schema of Tests/e2e/schemas.json (the Swift tests'
 corpus), at temperature 0 and 1, online and in a batch; `client.chat.completions.parse` with a
 Pydantic model.
@@ -186,6 +186,37 @@ class StructuredOutputTests(unittest.TestCase):
         offline = self.client.completions.create(model=MODEL, prompt="Hello", max_tokens=3, temperature=0,
                                                  extra_body={"priority": 5})
         self.assertEqual(offline.choices[0].finish_reason, "length")
+
+    def test_n_streams_each_choice_by_index(self):
+        # Chat: n=2 streamed, accumulated per index, equals the whole answer with the same seed.
+        ask = dict(model=MODEL, messages=messages("greeting"), n=2, seed=5, temperature=1, max_tokens=8)
+        whole = self.client.chat.completions.create(**ask)
+        texts, finishes, roles = {}, {}, {}
+        usage = None
+        for chunk in self.client.chat.completions.create(**ask, stream=True, stream_options={"include_usage": True}):
+            if chunk.usage is not None:
+                usage = chunk.usage
+            for choice in chunk.choices:
+                self.assertNotIn(choice.index, finishes, f"choice {choice.index} goes on after its finish reason")
+                if choice.delta.role is not None:
+                    roles[choice.index] = choice.delta.role
+                texts[choice.index] = texts.get(choice.index, "") + (choice.delta.content or "")
+                if choice.finish_reason is not None:
+                    finishes[choice.index] = choice.finish_reason
+        self.assertEqual(roles, {0: "assistant", 1: "assistant"})
+        self.assertEqual([texts[i] for i in (0, 1)], [c.message.content for c in whole.choices])
+        self.assertEqual([finishes[i] for i in (0, 1)], [c.finish_reason for c in whole.choices])
+        self.assertEqual(usage.prompt_tokens, whole.usage.prompt_tokens)
+        self.assertEqual(usage.completion_tokens, whole.usage.completion_tokens)
+
+        # Completions: the same, with the client's stream helper types.
+        ask = dict(model=MODEL, prompt="Once upon a time", n=2, seed=5, temperature=1, max_tokens=8)
+        whole = self.client.completions.create(**ask)
+        texts = {}
+        for chunk in self.client.completions.create(**ask, stream=True):
+            for choice in chunk.choices:
+                texts[choice.index] = texts.get(choice.index, "") + choice.text
+        self.assertEqual([texts[i] for i in (0, 1)], [c.text for c in whole.choices])
 
 if __name__ == "__main__":
     if len(sys.argv) > 1:
