@@ -58,9 +58,11 @@ struct ChatCompletionFormat: CompletionFormat {
         return merged
     }
 
+    /// With tools the opening delta has no content: an answer that only calls tools then adds
+    /// up to `content: null` in a client, as the plain response has it.
     func openingChunks() -> [ChatCompletionChunk] {
-        [ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: .init(role: .assistant, content: ""))],
-                             serviceTier: tier)]
+        [ChatCompletionChunk(id: id, created: created, model: model,
+                             choices: [.init(delta: .init(role: .assistant, content: tools == nil ? "" : nil))], serviceTier: tier)]
     }
 
     mutating func chunks(_ event: TokenEvent) -> [ChatCompletionChunk] {

@@ -105,8 +105,9 @@ import Testing
                 let parsed = try #require(try JSONSerialization.jsonObject(with: Data(arguments.utf8)) as? [String: Any], "\(arguments)")
                 #expect(Set(parsed.keys) == ["city", "unit"], "\(arguments)")
                 #expect(choices.compactMap { $0["finish_reason"] as? String } == ["tool_calls"])
-                let content = choices.compactMap { ($0["delta"] as? [String: Any])?["content"] as? String }.joined()
-                #expect(content.isEmpty, "no content besides the opening chunk's empty one")
+                let messageDeltas = choices.compactMap { $0["delta"] as? [String: Any] }
+                #expect(messageDeltas.first?["role"] as? String == "assistant")
+                #expect(messageDeltas.allSatisfy { $0["content"] == nil }, "no content, not even an empty one")
             }
         }
     }
