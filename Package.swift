@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "OpenAIAPI"),
         .target(name: "Grammar", dependencies: ["OpenAIAPI", "Tokenization"]),
         .target(name: "APIServer", dependencies: [
-            "Engine", "OpenAIAPI", "Jobs", "Scheduling", "LlamaModel", "Tokenization", "Grammar",
+            "Engine", "OpenAIAPI", "Jobs", "Scheduling", "LlamaModel", "Tokenization", "Grammar", "Jinja",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

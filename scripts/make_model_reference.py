@@ -4,13 +4,15 @@ sources, offline, once; the tests read the fixture and never run llama.cpp or nu
 
   - llama.cpp's own tools (scripts/../shared/tools/llama-cpp-peer.sh builds them):
     `llama-tokenize` for token ids, `llama-server --jinja` (POST /apply-template) for the chat
-    template's rendering, and `llama-server` (POST /completion, temperature 0, n_probs) for its
+    template's rendering (of plain conversations, and of conversations with tools, tool calls
+    and tool results: `chat_template_tools`), and `llama-server` (POST /completion, temperature 0, n_probs) for its
     greedy path and its top-10 log-probabilities at each step;
   - the exact float64 forward pass of scripts/exact_reference.py, for the exact greedy path.
 
     BIN=$(../shared/tools/llama-cpp-peer.sh)
     python3 scripts/make_model_reference.py --model MODEL.gguf --peer "$BIN" --out Tests/Fixtures/NAME-reference.json
 
+`--tool-templates-only` renders just the tool conversations into an existing fixture.
 Needs `pip install numpy gguf` for the exact part. Stages are cached in --work, so a rerun
 only redoes what is missing.
 """
@@ -28,6 +30,8 @@ ap.add_argument('--steps', type=int, default=16, help='greedy steps per generate
 ap.add_argument('--port', type=int, default=8097)
 ap.add_argument('--threads', type=int, default=2)
 ap.add_argument('--exact-only', nargs='*', help='only the exact paths of these JSON id lists (to start it early)')
+ap.add_argument('--tool-templates-only', action='store_true',
+                help='only (re)render the tool conversations into the existing --out fixture (chat_template_tools)')
 a = ap.parse_args()
 os.makedirs(a.work, exist_ok=True)
 
@@ -43,6 +47,39 @@ CONVERSATIONS = [
     [{"role": "system", "content": "You are a terse assistant."}, {"role": "user", "content": "Name a prime number."}],
     [{"role": "user", "content": "Write hello world in C."}, {"role": "assistant", "content": "printf(\"hello world\\n\");"},
      {"role": "user", "content": "Now in Python."}],
+]
+# Conversations with tools, as OpenAI requests (messages with tool calls and results, tools): the
+# template's own rendering of tools, through llama-server's /apply-template. Tool descriptions are
+# all given: llama.cpp writes a missing one as "", transformers (and this engine) leave it out.
+WEATHER = {"type": "function", "function": {
+    "name": "get_weather", "description": "Current weather in a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string", "description": "City name"},
+                                                    "unit": {"type": "string", "enum": ["c", "f"]}},
+                   "required": ["city"]}}}
+TIME = {"type": "function", "function": {
+    "name": "get_time", "description": "Local time in a time zone, as HH:MM",
+    "parameters": {"type": "object", "properties": {"zone": {"type": "string"}}, "required": ["zone"],
+                   "additionalProperties": False}}}
+TOOL_CONVERSATIONS = [
+    {"messages": [{"role": "user", "content": "What is the weather in Paris?"}], "tools": [WEATHER]},
+    {"messages": [{"role": "user", "content": "What is the weather in Paris?"},
+                  {"role": "assistant", "content": None, "tool_calls": [
+                      {"id": "call_1", "type": "function",
+                       "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\", \"unit\": \"c\"}"}}]},
+                  {"role": "tool", "tool_call_id": "call_1", "content": "18 C and sunny"}],
+     "tools": [WEATHER]},
+    {"messages": [{"role": "system", "content": "You are a travel assistant."},
+                  {"role": "user", "content": "Weather and time in Zürich and Tokyo?"},
+                  {"role": "assistant", "content": "Let me look.", "tool_calls": [
+                      {"id": "call_a", "type": "function",
+                       "function": {"name": "get_weather", "arguments": "{\"city\":\"Zürich\",\"unit\":\"c\"}"}},
+                      {"id": "call_b", "type": "function",
+                       "function": {"name": "get_time", "arguments": "{\"zone\":\"Asia/Tokyo\"}"}}]},
+                  {"role": "tool", "tool_call_id": "call_a", "content": "9 C, rain"},
+                  {"role": "tool", "tool_call_id": "call_b", "content": "21:05"},
+                  {"role": "assistant", "content": "Zürich: 9 C and rain. Tokyo: 21:05."},
+                  {"role": "user", "content": "Thanks! And Paris?"}],
+     "tools": [WEATHER, TIME]},
 ]
 # Generate cases: chat questions go through the template (as rendered by llama.cpp), plain text as is.
 CHAT_PROMPTS = ["Write a Python function that returns the square of a number.", "What is 7 times 8?"]
@@ -123,7 +160,17 @@ def exact_case(prompt_ids):
     return {'greedy_ids': path, 'top2_margins': margins, 'steps': steps}
 
 
+def tool_template_part():
+    return with_server(lambda: [{'request': r, 'rendered': post('/apply-template', r)['prompt']} for r in TOOL_CONVERSATIONS])
+
+
 weights = None
+if a.tool_templates_only:
+    fixture = json.load(open(a.out))
+    fixture['chat_template_tools'] = tool_template_part()
+    json.dump(fixture, open(a.out, 'w'), indent=1, ensure_ascii=False)
+    print(f'wrote chat_template_tools into {a.out}')
+    sys.exit(0)
 if a.exact_only:
     # Lets the slow exact part start before llama.cpp is built, from ids given on the command line.
     for ids in a.exact_only:
@@ -137,6 +184,7 @@ for g in llama['generate']:
     g['exact'] = cached('exact-' + hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:16], lambda: exact_case(ids))
 fixture = {'model': os.path.basename(a.model), 'model_sha256': sha,
            'reference': f"llama.cpp tools (llama-tokenize, llama-server --jinja) from {a.peer}, {a.threads} threads, greedy",
-           'tokenize': llama['tokenize'], 'chat_template': llama['chat_template'], 'generate': llama['generate']}
+           'tokenize': llama['tokenize'], 'chat_template': llama['chat_template'], 'generate': llama['generate'],
+           'chat_template_tools': cached('llamacpp-tools', tool_template_part)}
 json.dump(fixture, open(a.out, 'w'), indent=1, ensure_ascii=False)
 print(f'wrote {a.out}')

@@ -12,16 +12,21 @@ struct ChatCompletionFormat: CompletionFormat {
     let tier: ServiceTier
     /// Spells the log-probabilities; nil when the request asked for none.
     let logprobsTokenizer: Tokenizer?
-    /// With tools, the answer is a JSON object turned into `tool_calls` or `content`; a stream
-    /// then holds the text back and sends the message whole when it ends.
+    /// With tools, the answer is read into `tool_calls` and `content` (`ToolCallScanner`); a
+    /// stream sends each call's name, then its arguments fragment by fragment, and content as
+    /// it comes. (Its chunks carry no log-probabilities: a token's text may be held back or
+    /// split between content and a call.)
     let tools: ToolCallPlan?
-    private var heldBack = ""
+    private var scanner: ToolCallScanner?
+    /// The ids of the calls streamed so far, by index.
+    private var callIDs: [String] = []
 
     init(model: String, tier: ServiceTier, logprobsTokenizer: Tokenizer?, tools: ToolCallPlan? = nil) {
         self.model = model
         self.tier = tier
         self.logprobsTokenizer = logprobsTokenizer
         self.tools = tools
+        scanner = tools.map { ToolCallScanner(syntax: $0.syntax) }
     }
 
     func body(_ events: [TokenEvent]) -> ChatCompletion {
@@ -53,24 +58,39 @@ struct ChatCompletionFormat: CompletionFormat {
         return merged
     }
 
+    /// With tools the opening delta has no content: an answer that only calls tools then adds
+    /// up to `content: null` in a client, as the plain response has it.
     func openingChunks() -> [ChatCompletionChunk] {
-        [ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: .init(role: .assistant, content: ""))],
-                             serviceTier: tier)]
+        [ChatCompletionChunk(id: id, created: created, model: model,
+                             choices: [.init(delta: .init(role: .assistant, content: tools == nil ? "" : nil))], serviceTier: tier)]
     }
 
     mutating func chunks(_ event: TokenEvent) -> [ChatCompletionChunk] {
-        guard let tools else { return [chunk(event)] }
-        heldBack += event.text
-        guard let reason = event.finishReason else { return [] }
-        let (content, calls) = tools.message(from: heldBack)
-        let delta = ChatCompletionChunk.Delta(content: content,
-                                              toolCalls: calls.map { $0.enumerated().map { .init(index: $0.offset, call: $0.element) } })
-        return [
-            ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: delta)], serviceTier: tier),
-            ChatCompletionChunk(id: id, created: created, model: model,
-                                choices: [.init(delta: .init(), finishReason: calls != nil ? .toolCalls : CompletionFinishReason(reason))],
-                                serviceTier: tier),
-        ]
+        guard var scanner else { return [chunk(event)] }
+        var found = scanner.scan(event.text)
+        if event.finishReason != nil { found += scanner.finish() }
+        self.scanner = scanner
+        var chunks = found.map { toolChunk($0) }
+        if let reason = event.finishReason {
+            let finish = scanner.madeCalls ? CompletionFinishReason.toolCalls : CompletionFinishReason(reason)
+            chunks.append(ChatCompletionChunk(id: id, created: created, model: model,
+                                              choices: [.init(delta: .init(), finishReason: finish)], serviceTier: tier))
+        }
+        return chunks
+    }
+
+    private mutating func toolChunk(_ event: ToolCallScanner.Event) -> ChatCompletionChunk {
+        let delta: ChatCompletionChunk.Delta
+        switch event {
+        case .content(let text):
+            delta = .init(content: text)
+        case .callStarted(let index, let name):
+            callIDs.append(ToolCallPlan.newCallID())
+            delta = .init(toolCalls: [.start(index: index, id: callIDs[index], name: name)])
+        case .arguments(let index, let fragment):
+            delta = .init(toolCalls: [.arguments(index: index, fragment)])
+        }
+        return ChatCompletionChunk(id: id, created: created, model: model, choices: [.init(delta: delta)], serviceTier: tier)
     }
 
     private func chunk(_ event: TokenEvent) -> ChatCompletionChunk {

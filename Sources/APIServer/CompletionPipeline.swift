@@ -45,15 +45,15 @@ struct CompletionPipeline: Sendable {
 
     private func prepare(_ request: ChatCompletionRequest, origin: CompletionOrigin) throws(APIError) -> PreparedCompletion {
         try checkModel(request.model)
-        let tools = ToolCallPlan(request)
+        let tools = ToolCallPlan(request, syntax: service.prompts.toolSyntax)
         let prompt = try service.prompts.chatPrompt(request.messages, tools: tools)
         var generation = GenerationRequest(
             prompt: prompt, request: request, serviceClass: service.objectives.serviceClass(for: request, origin: origin),
             maxTokens: request.outputTokenLimit ?? defaultMaxTokens(prompt: prompt.count),
             topLogprobs: request.wantsLogprobs ? (request.topLogprobs ?? 0) : nil)
         try constrain(&generation, request)
-        if let tools {
-            generation.grammar = try service.grammars.grammar(forToolAnswer: tools.answerSchema)
+        if let constraint = tools?.constraint {
+            generation.grammar = try service.grammars.grammar(forToolAnswer: constraint.schema, framedBy: constraint.frame)
         }
         let format = ChatCompletionFormat(model: modelName, tier: generation.serviceClass.serviceTier,
                                           logprobsTokenizer: generation.topLogprobs == nil ? nil : service.tokenizer, tools: tools)

@@ -1,4 +1,5 @@
 import Engine
+import Jinja
 import LlamaModel
 import OpenAIAPI
 import Tokenization
@@ -10,20 +11,36 @@ public struct PromptEncoder: Sendable {
     let template: ChatTemplate?
     let bosText: String
     let eosText: String
+    /// How the chat template writes tool calls, read off its source.
+    let toolSyntax: ToolCallSyntax
 
     public init(model: LoadedModel, tokenizer: Tokenizer) throws {
         self.tokenizer = tokenizer
         template = try model.file.string("tokenizer.chat_template").map { try ChatTemplate(source: $0) }
         bosText = tokenizer.bosID.map { tokenizer.tokenText($0) } ?? ""
         eosText = tokenizer.eosID.map { tokenizer.tokenText($0) } ?? ""
+        toolSyntax = ToolCallSyntax(templateSource: template?.source)
     }
 
     public var hasChatTemplate: Bool { template != nil }
 
-    /// The prompt of a chat request; with tools, their system message first (merged into the
-    /// conversation's own system message, if it has one) and earlier tool calls as the answers
-    /// the model gave (see `ToolCallPlan`).
+    /// The prompt of a chat request with its tools (see `ToolCallPlan`).
     func chatPrompt(_ messages: [ChatCompletionRequest.Message], tools: ToolCallPlan?) throws(APIError) -> [Int32] {
+        encode(try renderedChat(messages, tools: tools))
+    }
+
+    /// The text of a chat request's prompt. With a template that speaks `hermes`, the tools
+    /// (none with `tool_choice: "none"`), the assistant's earlier calls and the `tool` results go
+    /// to the template as transformers passes them (`PromptEncoder+Tools.swift`). Otherwise
+    /// (`generic`) the tools' system message comes first (merged into the conversation's own
+    /// system message, if it has one) and earlier calls read as the answers the model gave.
+    func renderedChat(_ messages: [ChatCompletionRequest.Message], tools: ToolCallPlan?) throws(APIError) -> String {
+        if toolSyntax == .hermes {
+            return try render(plain(messages), extraContext: [
+                "messages": Self.templateMessages(messages),
+                "tools": tools.map { Self.templateTools($0.tools) } ?? JinjaValue.none,
+            ])
+        }
         var messages = messages.map { message in
             guard let calls = message.toolCalls else { return message }
             var answered = message
@@ -37,21 +54,31 @@ public struct PromptEncoder: Sendable {
                 messages.insert(.init(role: .system, tools.systemPrompt), at: 0)
             }
         }
-        return try chatPrompt(messages)
+        return try render(plain(messages))
     }
 
     public func chatPrompt(_ messages: [ChatCompletionRequest.Message]) throws(APIError) -> [Int32] {
+        encode(try render(plain(messages)))
+    }
+
+    private func plain(_ messages: [ChatCompletionRequest.Message]) -> [ChatMessage] {
+        messages.map { ChatMessage(role: $0.role.rawValue, content: $0.content.text) }
+    }
+
+    private func render(_ messages: [ChatMessage], extraContext: [String: JinjaValue] = [:]) throws(APIError) -> String {
         guard let template else {
             throw APIError.invalidRequest("this model has no chat template; use /v1/completions", param: "messages")
         }
-        let rendered: String
         do {
-            rendered = try template.render(messages: messages.map { ChatMessage(role: $0.role.rawValue, content: $0.content.text) },
-                                           addGenerationPrompt: true, bosToken: bosText, eosToken: eosText)
+            return try template.render(messages: messages, addGenerationPrompt: true, bosToken: bosText, eosToken: eosText,
+                                       extraContext: extraContext)
         } catch {
             throw APIError.invalidRequest("the chat template could not render these messages: \(error)", param: "messages")
         }
-        return tokenizer.encode(rendered, addSpecial: true, parseSpecial: true)
+    }
+
+    private func encode(_ rendered: String) -> [Int32] {
+        tokenizer.encode(rendered, addSpecial: true, parseSpecial: true)
     }
 
     public func completionPrompt(_ prompt: CompletionRequest.Prompt) throws(APIError) -> [Int32] {

@@ -36,11 +36,14 @@ final class ResponseGrammars: Sendable {
         }
     }
 
-    /// The grammar of a tool-calling answer (`ToolCallPlan.answerSchema`); a parameter schema
-    /// it cannot enforce is a 400 on `tools`.
-    func grammar(forToolAnswer schema: JSONValue) throws(APIError) -> TokenGrammar {
-        try registry().grammar(for: "tools " + schema.compactText) { () throws(APIError) in
+    /// The grammar of a tool-calling answer (`ToolCallPlan.constraint`): the schema's JSON,
+    /// inside the frame if there is one. A parameter schema it cannot enforce is a 400 on `tools`.
+    func grammar(forToolAnswer schema: JSONValue, framedBy frame: TextFrame? = nil) throws(APIError) -> TokenGrammar {
+        let key = frame.map { "tools framed \($0.prefix.debugDescription) \($0.suffix.debugDescription) "
+            + "\($0.separator.debugDescription) \($0.count) " } ?? "tools "
+        return try registry().grammar(for: key + schema.compactText) { () throws(APIError) in
             do throws(SchemaError) {
+                if let frame { return try JSONSchemaCompiler.compile(schema: schema, framedBy: frame) }
                 return try JSONSchemaCompiler.compile(schema: schema)
             } catch {
                 throw APIError.unsupported(param: "tools", "a function's parameters: " + error.description)

@@ -1,24 +1,33 @@
 import Foundation
+import Grammar
 import OpenAIAPI
 
-/// How a chat request with tools runs: the tools are described to the model in a system
-/// message, and its answer is constrained to one JSON object, `{"tool_calls": [{"name": …,
-/// "arguments": {…}}, …]}` (each call's arguments constrained to that function's parameter
-/// schema), or with `tool_choice: "auto"` alternatively `{"content": "…"}` for a plain answer.
-/// The answer is then turned into the response's `tool_calls` or `content`.
+/// How a chat request with tools runs, in one of two syntaxes (`ToolCallSyntax`):
 ///
-/// This is the generic tool-call format (as llama.cpp uses for templates without native tool
-/// support, such as SmolLM2's): it works with every chat template, and the grammar makes every
-/// call well-formed, whichever model runs.
+/// - `generic`: the tools are described to the model in a system message, and its answer is
+///   constrained to one JSON object, `{"tool_calls": [{"name": …, "arguments": {…}}, …]}`
+///   (each call's arguments constrained to that function's parameter schema), or with
+///   `tool_choice: "auto"` alternatively `{"content": "…"}` for a plain answer. This is the
+///   format llama.cpp uses for templates without native tool support, such as SmolLM2's: it
+///   works with every chat template, and the grammar makes every call well-formed.
+/// - `hermes`: the chat template renders the tools itself, and the model answers in its own
+///   `<tool_call>` blocks. With `required` or a named function the answer is constrained to
+///   such blocks (one, when named or `parallel_tool_calls` is false), each holding compact JSON
+///   with the name and the arguments per the parameter schema; with `auto` it is not
+///   constrained, and the blocks that parse become calls (as vLLM's `hermes` parser does).
+///
+/// `ToolCallScanner` turns the answer into the response's `tool_calls` and `content`.
 struct ToolCallPlan: Sendable {
     let tools: [ChatTool]
     let choice: ToolChoice
     let parallel: Bool
+    let syntax: ToolCallSyntax
 
-    init?(_ request: ChatCompletionRequest) {
+    init?(_ request: ChatCompletionRequest, syntax: ToolCallSyntax = .generic) {
         guard let choice = request.activeToolChoice, let tools = request.tools else { return nil }
         self.tools = tools
         self.choice = choice
+        self.syntax = syntax
         parallel = request.parallelToolCalls ?? true
     }
 
@@ -28,21 +37,43 @@ struct ToolCallPlan: Sendable {
         return tools
     }
 
-    /// The schema of the model's whole answer.
-    var answerSchema: JSONValue {
+    /// One call at most: a named function, or `parallel_tool_calls: false`.
+    private var single: Bool {
+        if case .function = choice { return true }
+        return !parallel
+    }
+
+    /// The schema of one call: `{"name": <a callable tool>, "arguments": <its parameters>}`.
+    private var callSchemaText: String {
         let calls = callable.map { tool in
             #"{"type":"object","additionalProperties":false,"required":["name","arguments"],"properties":{"name":{"const":"#
                 + JSONValue.quoted(tool.name) + #"},"arguments":"# + (tool.parameters ?? Self.anyObject).compactText + "}}"
         }
-        let single: Bool
-        if case .function = choice { single = true } else { single = !parallel }
+        return #"{"anyOf":["# + calls.joined(separator: ",") + "]}"
+    }
+
+    /// The generic format's schema of the model's whole answer.
+    var answerSchema: JSONValue {
         let toolCalls = #"{"type":"object","additionalProperties":false,"required":["tool_calls"],"properties":{"tool_calls":"#
-            + #"{"type":"array","minItems":1,"maxItems":"# + (single ? "1" : String(Self.maxParallelCalls)) + #","items":{"anyOf":["#
-            + calls.joined(separator: ",") + "]}}}}"
+            + #"{"type":"array","minItems":1,"maxItems":"# + (single ? "1" : String(Self.maxParallelCalls)) + #","items":"#
+            + callSchemaText + "}}}"
         let text = choice != .auto ? toolCalls : #"{"anyOf":["# + toolCalls
             + #",{"type":"object","additionalProperties":false,"required":["content"],"properties":{"content":{"type":"string"}}}]}"#
         // Built from compact JSON texts, so it always parses.
         return (try? JSONValue(parsing: text)) ?? .null
+    }
+
+    /// What the answer's grammar is compiled from: a schema and, for `hermes`, the frame of
+    /// the calls it holds; nil when the answer is free (`hermes` with `auto`).
+    var constraint: (schema: JSONValue, frame: TextFrame?)? {
+        switch syntax {
+        case .generic:
+            return (answerSchema, nil)
+        case .hermes:
+            guard choice != .auto else { return nil }
+            return ((try? JSONValue(parsing: callSchemaText)) ?? .null,
+                    ToolCallSyntax.hermesFrame(count: 1...(single ? 1 : Self.maxParallelCalls)))
+        }
     }
 
     /// Calls in one answer at most when several are allowed: small models tend to repeat a call
@@ -51,7 +82,7 @@ struct ToolCallPlan: Sendable {
 
     private static let anyObject: JSONValue = .object(JSONObject(["type": .string("object")]))
 
-    /// The system message that tells the model what it may call and how to answer.
+    /// Generic: the system message that tells the model what it may call and how to answer.
     var systemPrompt: String {
         var lines = ["You can call these tools (each given as its name, description and JSON Schema of arguments):"]
         for tool in callable {
@@ -68,20 +99,19 @@ struct ToolCallPlan: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    /// The response message for the model's answer. Text that is not a complete answer (cut
-    /// by the output limit) comes back as content, as it is.
+    /// The response message for the model's whole answer (see `ToolCallScanner`). Generic text
+    /// that is not a complete answer (cut by the output limit) comes back as content, as it is.
     func message(from text: String) -> (content: String?, toolCalls: [ToolCall]?) {
-        guard case .object(let answer)? = try? JSONValue(parsing: text) else { return (text, nil) }
-        if case .string(let content)? = answer["content"] { return (content, nil) }
-        guard case .array(let calls)? = answer["tool_calls"] else { return (text, nil) }
-        let toolCalls = calls.compactMap { call -> ToolCall? in
-            guard case .object(let call) = call, case .string(let name)? = call["name"], let arguments = call["arguments"] else { return nil }
-            return ToolCall(id: ObjectID.make(prefix: "call_"), function: .init(name: name, arguments: arguments.compactText))
-        }
-        return (nil, toolCalls)
+        var scanner = ToolCallScanner(syntax: syntax)
+        _ = scanner.scan(text)
+        _ = scanner.finish()
+        let answer = scanner.answer
+        return (answer.content, answer.calls?.map { ToolCall(id: Self.newCallID(), function: .init(name: $0.name, arguments: $0.arguments)) })
     }
 
-    /// How an assistant message that made tool calls reads in the prompt: the answer it gave.
+    static func newCallID() -> String { ObjectID.make(prefix: "call_") }
+
+    /// Generic: how an assistant message that made tool calls reads in the prompt: the answer it gave.
     static func answerText(for calls: [ToolCall]) -> String {
         let entries: [JSONValue] = calls.map { call in
             let arguments = (try? JSONValue(parsing: call.function.arguments)) ?? .string(call.function.arguments)

@@ -58,10 +58,29 @@ public struct JSONSchemaCompiler {
 
     /// The grammar of every compact JSON text that validates against `schema`.
     public static func compile(schema: JSONValue) throws(SchemaError) -> Grammar {
+        try compile(schema: schema, frame: nil)
+    }
+
+    /// The grammar of `frame.count` compact JSON texts that each validate against `schema`,
+    /// each between the frame's prefix and suffix, with its separator between two.
+    public static func compile(schema: JSONValue, framedBy frame: TextFrame) throws(SchemaError) -> Grammar {
+        try compile(schema: schema, frame: Optional(frame))
+    }
+
+    private static func compile(schema: JSONValue, frame: TextFrame?) throws(SchemaError) -> Grammar {
         var compiler = JSONSchemaCompiler(root: schema)
         let start = compiler.grammar.declareRule("root")
         let body = try compiler.compile(schema, at: "#")
-        compiler.grammar.define(start, [[.rule(body)]])
+        if let frame {
+            // The framed value is never empty (a JSON text is not), so the repeated tail never matches "".
+            let item = compiler.grammar.addRule("framed value", [[.literal(Array(frame.prefix.utf8)), .rule(body),
+                                                                  .literal(Array(frame.suffix.utf8))]])
+            let tail = compiler.grammar.addRule("framed tail", [[.literal(Array(frame.separator.utf8)), .rule(item)]])
+            compiler.grammar.define(start, [[.rule(item), .repeat(rule: tail, min: frame.count.lowerBound - 1,
+                                                                  max: frame.count.upperBound - 1)]])
+        } else {
+            compiler.grammar.define(start, [[.rule(body)]])
+        }
         guard compiler.grammar.pruneUnproductive() else {
             throw .invalid(at: "#", "the schema matches no finite JSON text within \(maxRecursion) levels of recursion")
         }

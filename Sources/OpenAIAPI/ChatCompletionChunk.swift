@@ -46,17 +46,45 @@ public struct ChatCompletionChunk: Codable, Sendable, Equatable {
         }
     }
 
-    /// A tool call in a stream: here each arrives whole, in one chunk, with its position.
+    /// A tool call in a stream, in pieces as OpenAI sends it: a call's first delta has its
+    /// `index`, `id`, `type` and `function.name`, with empty `arguments`; the later ones have the
+    /// `index` and the next fragment of `function.arguments`, which clients concatenate.
     public struct ToolCallDelta: Codable, Sendable, Equatable {
-        public var index: Int
-        public var id: String
-        public var type = "function"
-        public var function: ToolCall.Function
+        public struct Function: Codable, Sendable, Equatable {
+            public var name: String?
+            public var arguments: String
 
-        public init(index: Int, call: ToolCall) {
+            public init(name: String? = nil, arguments: String) {
+                self.name = name
+                self.arguments = arguments
+            }
+        }
+
+        public var index: Int
+        public var id: String?
+        public var type: String?
+        public var function: Function
+
+        public init(index: Int, id: String? = nil, type: String? = nil, function: Function) {
             self.index = index
-            id = call.id
-            function = call.function
+            self.id = id
+            self.type = type
+            self.function = function
+        }
+
+        /// A whole call in one delta.
+        public init(index: Int, call: ToolCall) {
+            self.init(index: index, id: call.id, type: call.type, function: .init(name: call.function.name, arguments: call.function.arguments))
+        }
+
+        /// A call's first delta: who is called, no arguments yet.
+        public static func start(index: Int, id: String, name: String) -> ToolCallDelta {
+            ToolCallDelta(index: index, id: id, type: "function", function: .init(name: name, arguments: ""))
+        }
+
+        /// The next fragment of a call's arguments.
+        public static func arguments(index: Int, _ fragment: String) -> ToolCallDelta {
+            ToolCallDelta(index: index, function: .init(arguments: fragment))
         }
     }
 

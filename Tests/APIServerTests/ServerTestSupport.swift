@@ -16,8 +16,23 @@ enum ServerTestSupport {
         try LoadedModel(path: try ModelStore.ensureDefaultModel { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
     }
 
-    static let service: Result<GenerationService, any Error> = Result {
-        let model = try ServerTestSupport.model.get()
+    static let service: Result<GenerationService, any Error> = Result { try makeService(try model.get(), name: "smollm2") }
+
+    /// Qwen2.5-Coder-0.5B-Instruct (its chat template speaks tools), pulled on first use like
+    /// `conserve pull qwen2.5-coder-0.5b`, and its engine, served as "qwen".
+    static let qwenModel: Result<LoadedModel, any Error> = Result {
+        try LoadedModel(path: try ModelStore.ensure(ModelCatalog.qwen25Coder05B, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }))
+    }
+
+    static let qwenService: Result<GenerationService, any Error> = Result { try makeService(try qwenModel.get(), name: "qwen") }
+
+    static func qwenApplication() throws -> some ApplicationProtocol {
+        let server = OpenAIServer(service: try qwenService.get(), configuration: ServerConfiguration(modelName: "qwen"),
+                                  store: nil, logger: Logger(label: "test"))
+        return Application(router: server.router())
+    }
+
+    private static func makeService(_ model: LoadedModel, name: String) throws -> GenerationService {
         let tokenizer = try Tokenizer(gguf: model.file)
         var configuration = EngineConfiguration()
         configuration.kvCacheBytes = 96 << 20
@@ -28,7 +43,7 @@ enum ServerTestSupport {
         configuration.checkpoint = .memory(bytes: 16 << 20)
         let engine = try EngineHandle(model: model, tokenizer: tokenizer, configuration: configuration, latencyModel: nil)
         return GenerationService(engine: engine, prompts: try PromptEncoder(model: model, tokenizer: tokenizer),
-                                 modelName: "smollm2", maxQueuedOnline: 64)
+                                 modelName: name, maxQueuedOnline: 64)
     }
 
     static func server(apiKey: String? = nil, maxBodySize: Int = 1 << 20, store: SQLiteJobStore? = nil) throws -> OpenAIServer {

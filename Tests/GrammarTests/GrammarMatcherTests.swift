@@ -93,6 +93,29 @@ import Testing
         #expect(!m.matches(Array(#"{"a":1"#.utf8)))
     }
 
+    @Test func framedValuesHaveTheirLiteralTextAround() throws {
+        let schema = try JSONValue(parsing: #"{"type":"object","properties":{"a":{"type":"integer"}},"required":["a"],"additionalProperties":false}"#)
+        let frame = TextFrame(prefix: "<tool_call>\n", suffix: "\n</tool_call>", separator: "\n", count: 1...2)
+        let m = GrammarMatcher(grammar: try JSONSchemaCompiler.compile(schema: schema, framedBy: frame))
+        let one = "<tool_call>\n{\"a\":1}\n</tool_call>"
+        #expect(accepts(m, one))
+        #expect(accepts(m, one + "\n" + one))
+        #expect(!accepts(m, ""), "at least one value")
+        #expect(!accepts(m, one + "\n" + one + "\n" + one), "at most two")
+        #expect(!accepts(m, one + one), "the separator goes between two")
+        #expect(!accepts(m, "<tool_call>{\"a\":1}\n</tool_call>"))
+        #expect(!accepts(m, "<tool_call>\n{\"a\":\"x\"}\n</tool_call>"), "the value follows the schema")
+        // The masks of a framed grammar agree with the slow way too.
+        let grammar = TokenGrammar(grammar: try JSONSchemaCompiler.compile(schema: schema, framedBy: frame),
+                                   vocabulary: GrammarTestSupport.syntheticVocabulary)
+        var cursor = GrammarCursor(grammar: grammar)
+        for byte in (one + "\n" + one).utf8 {
+            #expect(cursor.allowedTokens() == GrammarTestSupport.bruteForceMask(grammar, cursor.state))
+            cursor.accept(Int32(byte))
+        }
+        #expect(cursor.state.isAccepting)
+    }
+
     @Test func unsupportedKeywordsAreNamed() throws {
         let cases: [(String, String)] = [
             (#"{"type":"string","pattern":"^a+$"}"#, "pattern"),

@@ -176,6 +176,65 @@ class StructuredOutputTests(unittest.TestCase):
         self.assertEqual(final.choices[0].finish_reason, "tool_calls")
         self.check_call(final.choices[0].message.tool_calls[0])
 
+    BOOK = [{"type": "function", "function": {
+        "name": "book_trip", "description": "Book a train trip",
+        "parameters": {"type": "object", "properties": {
+            "origin": {"type": "string", "maxLength": 30}, "destination": {"type": "string", "maxLength": 30},
+            "date": {"type": "string", "format": "date"}, "travellers": {"type": "integer"},
+            "seats": {"enum": ["window", "aisle", "any"]}, "notes": {"type": "string", "maxLength": 60}},
+            "required": ["origin", "destination", "date", "travellers", "seats", "notes"], "additionalProperties": False}}}]
+    ASK_TRIP = [{"role": "user", "content": "Book a train from Paris to Rome on 2025-06-01 for 2 people, window seats."}]
+
+    def test_streamed_call_comes_in_fragments_and_accumulates_to_the_plain_call(self):
+        request = dict(model=MODEL, messages=self.ASK_TRIP, tools=self.BOOK, tool_choice="required", parallel_tool_calls=False,
+                       temperature=0, max_tokens=MAX_TOKENS)
+        plain = self.client.chat.completions.create(**request)
+        self.assertEqual(plain.choices[0].finish_reason, "tool_calls")
+        expected = plain.choices[0].message.tool_calls[0]
+        starts, fragments, argument_events = [], [], []
+        with self.client.chat.completions.stream(**request) as stream:
+            for event in stream:
+                if event.type == "chunk":
+                    for choice in event.chunk.choices:
+                        for call in choice.delta.tool_calls or []:
+                            (starts if call.id is not None else fragments).append(call)
+                elif event.type == "tool_calls.function.arguments.delta":
+                    argument_events.append(event.arguments_delta)
+            final = stream.get_final_completion()
+        # The first delta names the call, with empty arguments; the arguments follow in pieces.
+        self.assertEqual(len(starts), 1)
+        self.assertEqual((starts[0].index, starts[0].type, starts[0].function.name, starts[0].function.arguments),
+                         (0, "function", "book_trip", ""))
+        self.assertTrue(starts[0].id.startswith("call_"))
+        self.assertGreater(len(fragments), 1, "the arguments arrive in more than one delta")
+        self.assertTrue(all(f.index == 0 and f.type is None and f.function.name is None for f in fragments))
+        self.assertEqual("".join(f.function.arguments for f in fragments), expected.function.arguments)
+        self.assertEqual("".join(argument_events), expected.function.arguments)
+        # What the client accumulates is the call the plain response has (ids aside).
+        self.assertEqual(final.choices[0].finish_reason, "tool_calls")
+        call = final.choices[0].message.tool_calls[0]
+        self.assertEqual((call.type, call.function.name, call.function.arguments),
+                         ("function", expected.function.name, expected.function.arguments))
+        self.assertEqual(call.id, starts[0].id)
+        jsonschema.validate(json.loads(call.function.arguments), self.BOOK[0]["function"]["parameters"])
+
+    def test_streamed_content_comes_as_it_is_generated(self):
+        # tool_choice "auto" in the generic format: the answer may be {"content": "..."}, whose
+        # text streams unescaped as it comes; either way the stream adds up to the plain answer.
+        # (A limit that cuts the answer short would part them: a stream cannot take back what it sent.)
+        request = dict(model=MODEL, messages=[{"role": "user", "content": "Say hello to Ann in one sentence."}],
+                       tools=self.WEATHER, parallel_tool_calls=False, temperature=0, max_tokens=MAX_TOKENS)
+        plain = self.client.chat.completions.create(**request).choices[0].message
+        with self.client.chat.completions.stream(**request) as stream:
+            contents = [event.delta for event in stream if event.type == "content.delta"]
+            final = stream.get_final_completion().choices[0].message
+        self.assertEqual(final.content, plain.content)
+        if plain.tool_calls:
+            self.assertEqual([(c.function.name, c.function.arguments) for c in final.tool_calls],
+                             [(c.function.name, c.function.arguments) for c in plain.tool_calls])
+        elif plain.content and len(plain.content) > 10:
+            self.assertGreater(len(contents), 1, "content arrives in more than one delta")
+
     def test_n_logit_bias_and_priority(self):
         r = self.client.chat.completions.create(model=MODEL, messages=messages("greeting"), n=3, seed=3, temperature=1,
                                                 max_tokens=5, logit_bias={"0": -100}, extra_body={"priority": -1})
