@@ -6,6 +6,10 @@
 #                                       (socket in DIR too), create database conserve; print its URL
 #   scripts/pg-temp.sh stop DIR         stop it (fast: the cluster is disposable)
 #
+# PG_TEMP_OPTIONS, if set, is appended to the server's options (postgres -c NAME=VALUE …, as
+# pg_ctl -o takes them; a value with spaces in single quotes), e.g. statement timing for
+# bench/cluster_bench.py: PG_TEMP_OPTIONS="-c log_min_duration_statement=0 -c log_line_prefix='%n [%u] '"
+#
 # initdb refuses to run as root, so as root the server runs as the postgres user.
 set -euo pipefail
 
@@ -29,7 +33,7 @@ start)
     fi
     # fsync stays on: the tests restart the server and expect committed rows back.
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 start \
-        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=200" >/dev/null ||
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=200 ${PG_TEMP_OPTIONS:-}" >/dev/null ||
         { cat "$dir/server.log" >&2; exit 1; }
     "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname = 'conserve'" |
         grep -q 1 || "$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "CREATE DATABASE conserve"
