@@ -146,9 +146,13 @@ public actor BatchWorker {
     /// refused anyway.
     private func heartbeat() async {
         guard !inFlight.isEmpty, !stopped else { return }
+        // Only the lines in flight before the renewal are judged by it: lines claimed while it
+        // was on its way are not in its answer, and stopping them would leave them leased to
+        // this replica, renewed and run nowhere until the lease ran out.
+        let judged = Set(inFlight.keys)
         do {
             let held = try await jobs.renewLeases(owner: owner, duration: leaseDuration)
-            for (key, entry) in inFlight where !held.contains(key) {
+            for (key, entry) in inFlight where judged.contains(key) && !held.contains(key) {
                 logger.warning("batch \(key.batchID) line \(key.lineIndex): lease lost, stopping it here")
                 entry.task.cancel()
                 inFlight[key] = nil

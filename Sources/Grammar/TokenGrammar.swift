@@ -24,12 +24,18 @@ public final class TokenGrammar: Sendable {
     /// Entries per cache before it is emptied.
     /// (Each mask is a bit per token: 6 KiB for a 49,152-token vocabulary.)
     static let cacheLimit = 1024
+    /// Bytes both caches may hold together before they are emptied: a schema's masks
+    /// cost a few MiB in steady decoding, and a server holds many schemas' grammars
+    /// (`GrammarRegistry` bounds their sum as well).
+    public let cacheByteLimit: Int
 
     /// What one walk from a lone frame found.
     struct FrameScan {
         var accepted: TokenMask
         /// Trie nodes at which the frame completes with more token bytes below them.
         var exits: [Int32]
+
+        var byteCount: Int { accepted.byteCount + exits.count * MemoryLayout<Int32>.stride }
     }
 
     struct Caches {
@@ -38,15 +44,29 @@ public final class TokenGrammar: Sendable {
         var frameMisses = 0
         var stateMisses = 0
         var stateHits = 0
+        /// What the cached masks and exit lists hold, in bytes.
+        var bytes = 0
+
+        /// Makes room for `adding` bytes: empties both caches when the limit would be passed.
+        mutating func reserve(_ adding: Int, limit: Int) {
+            guard bytes + adding > limit else { return }
+            frames.removeAll()
+            states.removeAll()
+            bytes = 0
+        }
     }
 
     private var trie: TokenTrie { vocabulary.trie }
 
-    public init(grammar: Grammar, vocabulary: TokenVocabulary) {
+    public init(grammar: Grammar, vocabulary: TokenVocabulary, cacheByteLimit: Int = 8 << 20) {
         matcher = GrammarMatcher(grammar: grammar)
         self.vocabulary = vocabulary
+        self.cacheByteLimit = cacheByteLimit
         horizon = vocabulary.trie.maxDepth
     }
+
+    /// Bytes the mask caches hold now.
+    public var cacheBytes: Int { caches.withLock(\.bytes) }
 
     public func initialState() -> GrammarState { matcher.initialState() }
 
@@ -98,8 +118,12 @@ public final class TokenGrammar: Sendable {
         }
         caches.withLock { caches in
             caches.stateMisses += 1
-            if caches.states.count >= Self.cacheLimit { caches.states.removeAll(keepingCapacity: true) }
-            caches.states[key] = mask
+            if caches.states.count >= Self.cacheLimit {
+                caches.bytes -= caches.states.count * mask.byteCount
+                caches.states.removeAll()
+            }
+            caches.reserve(mask.byteCount, limit: cacheByteLimit)
+            if caches.states.updateValue(mask, forKey: key) == nil { caches.bytes += mask.byteCount }
         }
         return mask
     }
@@ -113,8 +137,13 @@ public final class TokenGrammar: Sendable {
         let scan = FrameScan(accepted: accepted, exits: exits)
         caches.withLock { caches in
             caches.frameMisses += 1
-            if caches.frames.count >= Self.cacheLimit { caches.frames.removeAll(keepingCapacity: true) }
-            caches.frames[key] = scan
+            if caches.frames.count >= Self.cacheLimit {
+                caches.bytes -= caches.frames.values.reduce(0) { $0 + $1.byteCount }
+                caches.frames.removeAll()
+            }
+            caches.reserve(scan.byteCount, limit: cacheByteLimit)
+            if let replaced = caches.frames.updateValue(scan, forKey: key) { caches.bytes -= replaced.byteCount }
+            caches.bytes += scan.byteCount
         }
         return scan
     }

@@ -3,6 +3,9 @@ public struct TokenMask: Sendable, Equatable {
     public private(set) var words: [UInt64]
     public let count: Int
 
+    /// Bytes the mask's words take.
+    public var byteCount: Int { words.count * MemoryLayout<UInt64>.stride }
+
     /// No token allowed.
     public init(count: Int) {
         self.count = count

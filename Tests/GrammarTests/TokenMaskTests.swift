@@ -97,3 +97,35 @@ import Testing
         #expect(grammar.cacheCounts.stateHits >= 10)
     }
 }
+
+/// Many schemas, one after another (as a schema fuzzer or a mixed batch sends them): the
+/// registry's mask caches stay within its byte budget at each lookup, and a grammar's own caches
+/// within its limit, while the masks stay right. Without the byte budget the registry held
+/// 16 grammars' caches, about 13 MiB each on this vocabulary.
+@Suite struct GrammarRegistryBudgetTests {
+    @Test func manySchemasStayWithinTheByteBudget() throws {
+        let vocabulary = try GrammarTestSupport.smolVocabulary()
+        let budget = 2 << 20
+        let registry = GrammarRegistry(vocabulary: vocabulary, capacity: 16, cacheBudget: budget)
+        var single: [UInt8: Int] = [:]
+        for (id, bytes) in vocabulary.tokenBytes.enumerated() where bytes?.count == 1 { single[bytes![0]] = single[bytes![0]] ?? id }
+        for i in 0 ..< 40 {
+            let text = #"{"type":"object","properties":{"k\#(i)":{"type":"string","maxLength":5},"n\#(i)":{"type":"integer"}},"required":["k\#(i)","n\#(i)"]}"#
+            let schema = try JSONValue(parsing: text)
+            let grammar = try registry.grammar(for: text) { () throws(SchemaError) in try JSONSchemaCompiler.compile(schema: schema) }
+            // Each lookup brings the registry within its budget; the grammar in use may then add
+            // up to its own limit (half the budget) until the next lookup.
+            #expect(registry.cacheBytes <= budget, "after schema \(i): \(registry.cacheBytes) bytes")
+            var cursor = GrammarCursor(grammar: grammar)
+            // The answer byte by byte, each a one-byte token of the vocabulary, each allowed.
+            for byte in Array(#"{"k\#(i)":"ab","n\#(i)":12}"#.utf8) {
+                let token = try #require(single[byte])
+                #expect(cursor.allowedTokens().contains(token))
+                cursor.accept(Int32(token))
+            }
+            #expect(cursor.isComplete)
+            #expect(grammar.cacheBytes <= budget / 2)
+            #expect(registry.cacheBytes <= budget + budget / 2)
+        }
+    }
+}
