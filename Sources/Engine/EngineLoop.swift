@@ -128,8 +128,11 @@ final class EngineLoop: @unchecked Sendable {
             inbox.cancels.removeAll()
             inboxLock.unlock()
             if taken.stopping { break }
-            for id in taken.cancels { cancel(id) }
+            // Arrivals first: a request cancelled right after its submission has its cancel in
+            // the same batch, and a cancel taken before its arrival would find nothing to stop,
+            // leaving the request to run to its end with nobody reading it.
             for arrival in taken.arrivals { admit(arrival) }
+            for id in taken.cancels { cancel(id) }
             // Raises so far were for requests now in the scheduler; the next plan accounts for them.
             preemption.clear()
             guard scheduler.hasWork else { continue }

@@ -136,6 +136,36 @@ import Tokenization
         #expect(stats.integrityViolations.isEmpty)
     }
 
+    /// A cancel posted while the loop is busy lands in the same batch as its request's arrival;
+    /// it must still stop the request (it once ran to its end, unseen, holding its KV blocks).
+    @Test func aRequestCancelledAtOnceNeverRuns() async throws {
+        let engine = try Self.engine()
+        defer { engine.shutdown() }
+        var busy = GenerationRequest(prompt: try textPrompt(0, minimumTokens: 40), serviceClass: .offline, maxTokens: 400)
+        busy.ignoreEOS = true
+        let busyStream = try engine.submit(busy)
+        var iterator = busyStream.makeAsyncIterator()
+        _ = try await iterator.next() // the loop is stepping now
+        for index in 1 ... 6 {
+            var request = GenerationRequest(prompt: try textPrompt(index, minimumTokens: 40), maxTokens: 400)
+            request.ignoreEOS = true
+            let stream = try engine.submit(request)
+            engine.cancel(request.id)
+            do {
+                for try await _ in stream {}
+                Issue.record("request \(index): the stream ended without an error")
+            } catch let error as EngineError {
+                #expect(error == .cancelled)
+            }
+        }
+        _ = try await iterator.next() // a step after every cancel was taken
+        let scheduler = engine.stats().scheduler
+        #expect(scheduler.runningOnline + scheduler.waitingOnline == 0, "cancelled requests still in the scheduler")
+        engine.cancel(busy.id)
+        try await Self.waitUntilIdle(engine)
+        #expect(engine.stats().scheduler.kvBlocksUsed == 0)
+    }
+
     @Test func promptScoringAndLogprobs() async throws {
         let engine = try Self.engine()
         defer { engine.shutdown() }
