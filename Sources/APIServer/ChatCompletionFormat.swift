@@ -26,7 +26,7 @@ struct ChatCompletionFormat: CompletionFormat {
         self.tier = tier
         self.logprobsTokenizer = logprobsTokenizer
         self.tools = tools
-        scanner = tools.map { ToolCallScanner(syntax: $0.syntax) }
+        scanner = tools?.scanner()
     }
 
     func body(_ events: [TokenEvent]) -> ChatCompletion {

@@ -1,9 +1,10 @@
 import Jinja
 import OpenAIAPI
 
-/// What a chat template that speaks tools (`ToolCallSyntax.hermes`) is given, in the shapes
-/// transformers' `apply_chat_template` passes (and llama.cpp's `--jinja` and vLLM too): the
-/// `tools` in OpenAI's form, and messages that keep their tool calls and results.
+/// What a chat template that speaks tools (`ToolCallSyntax.hermes`, `.llama3JSON`) is given,
+/// in the shapes transformers' `apply_chat_template` passes (and llama.cpp's `--jinja` and vLLM
+/// too): the `tools` in OpenAI's form, and messages that keep their tool calls and results.
+/// Nothing here is particular to one format: each template picks what it writes.
 extension PromptEncoder {
     /// `tools`: `[{"type": "function", "function": {"name", "description", "parameters"}}]`,
     /// each field as the request gave it (a missing description or parameters stays missing),

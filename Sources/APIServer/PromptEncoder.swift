@@ -15,8 +15,13 @@ public struct PromptEncoder: Sendable {
     let toolSyntax: ToolCallSyntax
 
     public init(model: LoadedModel, tokenizer: Tokenizer) throws {
+        self.init(tokenizer: tokenizer, template: try model.file.string("tokenizer.chat_template").map { try ChatTemplate(source: $0) })
+    }
+
+    /// With a chat template that need not be the model's (tests render templates of their own).
+    init(tokenizer: Tokenizer, template: ChatTemplate?) {
         self.tokenizer = tokenizer
-        template = try model.file.string("tokenizer.chat_template").map { try ChatTemplate(source: $0) }
+        self.template = template
         bosText = tokenizer.bosID.map { tokenizer.tokenText($0) } ?? ""
         eosText = tokenizer.eosID.map { tokenizer.tokenText($0) } ?? ""
         toolSyntax = ToolCallSyntax(templateSource: template?.source)
@@ -29,13 +34,15 @@ public struct PromptEncoder: Sendable {
         encode(try renderedChat(messages, tools: tools))
     }
 
-    /// The text of a chat request's prompt. With a template that speaks `hermes`, the tools
-    /// (none with `tool_choice: "none"`), the assistant's earlier calls and the `tool` results go
-    /// to the template as transformers passes them (`PromptEncoder+Tools.swift`). Otherwise
-    /// (`generic`) the tools' system message comes first (merged into the conversation's own
-    /// system message, if it has one) and earlier calls read as the answers the model gave.
+    /// The text of a chat request's prompt. With a template that speaks tools (`hermes`,
+    /// `llama3JSON`), the tools (none with `tool_choice: "none"`), the assistant's earlier calls
+    /// and the `tool` results go to the template as transformers passes them
+    /// (`PromptEncoder+Tools.swift`): the template writes them in its own format (Llama 3.1's
+    /// maps `tool` to `ipython` itself). Otherwise (`generic`) the tools' system message comes
+    /// first (merged into the conversation's own system message, if it has one) and earlier
+    /// calls read as the answers the model gave.
     func renderedChat(_ messages: [ChatCompletionRequest.Message], tools: ToolCallPlan?) throws(APIError) -> String {
-        if toolSyntax == .hermes {
+        if toolSyntax.templateRendersTools {
             return try render(plain(messages), extraContext: [
                 "messages": Self.templateMessages(messages),
                 "tools": tools.map { Self.templateTools($0.tools) } ?? JinjaValue.none,

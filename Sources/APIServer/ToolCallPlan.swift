@@ -2,7 +2,7 @@ import Foundation
 import Grammar
 import OpenAIAPI
 
-/// How a chat request with tools runs, in one of two syntaxes (`ToolCallSyntax`):
+/// How a chat request with tools runs, in one of three syntaxes (`ToolCallSyntax`):
 ///
 /// - `generic`: the tools are described to the model in a system message, and its answer is
 ///   constrained to one JSON object, `{"tool_calls": [{"name": …, "arguments": {…}}, …]}`
@@ -14,7 +14,14 @@ import OpenAIAPI
 ///   `<tool_call>` blocks. With `required` or a named function the answer is constrained to
 ///   such blocks (one, when named or `parallel_tool_calls` is false), each holding compact JSON
 ///   with the name and the arguments per the parameter schema; with `auto` it is not
-///   constrained, and the blocks that parse become calls (as vLLM's `hermes` parser does).
+///   constrained, and the blocks that parse become calls (as vLLM's `hermes` parser does), or
+///   the whole answer when it is one untagged call of a declared tool.
+/// - `llama3JSON`: the chat template renders the tools itself, and the model answers with a bare
+///   `{"name": …, "parameters": {…}}`. With `required` or a named function the answer is
+///   constrained to exactly one such call in compact JSON (Llama 3.1's template writes back one
+///   call per assistant message, whatever `parallel_tool_calls` says); with `auto` it is free,
+///   and it is calls only if all of it is (several separated by `;`, as vLLM's `llama3_json`
+///   parser reads them).
 ///
 /// `ToolCallScanner` turns the answer into the response's `tool_calls` and `content`.
 struct ToolCallPlan: Sendable {
@@ -43,11 +50,13 @@ struct ToolCallPlan: Sendable {
         return !parallel
     }
 
-    /// The schema of one call: `{"name": <a callable tool>, "arguments": <its parameters>}`.
-    private var callSchemaText: String {
+    /// The schema of one call: `{"name": <a callable tool>, <argumentsKey>: <its parameters>}`
+    /// (the key is "arguments" but for Llama 3.x, whose calls say "parameters").
+    private func callSchemaText(argumentsKey: String = "arguments") -> String {
+        let key = JSONValue.quoted(argumentsKey)
         let calls = callable.map { tool in
-            #"{"type":"object","additionalProperties":false,"required":["name","arguments"],"properties":{"name":{"const":"#
-                + JSONValue.quoted(tool.name) + #"},"arguments":"# + (tool.parameters ?? Self.anyObject).compactText + "}}"
+            #"{"type":"object","additionalProperties":false,"required":["name","# + key + #"],"properties":{"name":{"const":"#
+                + JSONValue.quoted(tool.name) + "}," + key + ":" + (tool.parameters ?? Self.anyObject).compactText + "}}"
         }
         return #"{"anyOf":["# + calls.joined(separator: ",") + "]}"
     }
@@ -56,7 +65,7 @@ struct ToolCallPlan: Sendable {
     var answerSchema: JSONValue {
         let toolCalls = #"{"type":"object","additionalProperties":false,"required":["tool_calls"],"properties":{"tool_calls":"#
             + #"{"type":"array","minItems":1,"maxItems":"# + (single ? "1" : String(Self.maxParallelCalls)) + #","items":"#
-            + callSchemaText + "}}}"
+            + callSchemaText() + "}}}"
         let text = choice != .auto ? toolCalls : #"{"anyOf":["# + toolCalls
             + #",{"type":"object","additionalProperties":false,"required":["content"],"properties":{"content":{"type":"string"}}}]}"#
         // Built from compact JSON texts, so it always parses.
@@ -64,15 +73,19 @@ struct ToolCallPlan: Sendable {
     }
 
     /// What the answer's grammar is compiled from: a schema and, for `hermes`, the frame of
-    /// the calls it holds; nil when the answer is free (`hermes` with `auto`).
+    /// the calls it holds; nil when the answer is free (`hermes` and `llama3JSON` with `auto`).
     var constraint: (schema: JSONValue, frame: TextFrame?)? {
         switch syntax {
         case .generic:
             return (answerSchema, nil)
         case .hermes:
             guard choice != .auto else { return nil }
-            return ((try? JSONValue(parsing: callSchemaText)) ?? .null,
+            return ((try? JSONValue(parsing: callSchemaText())) ?? .null,
                     ToolCallSyntax.hermesFrame(count: 1...(single ? 1 : Self.maxParallelCalls)))
+        case .llama3JSON:
+            // One bare call, nothing around it: the answer is the call's JSON.
+            guard choice != .auto else { return nil }
+            return ((try? JSONValue(parsing: callSchemaText(argumentsKey: "parameters"))) ?? .null, nil)
         }
     }
 
@@ -102,12 +115,15 @@ struct ToolCallPlan: Sendable {
     /// The response message for the model's whole answer (see `ToolCallScanner`). Generic text
     /// that is not a complete answer (cut by the output limit) comes back as content, as it is.
     func message(from text: String) -> (content: String?, toolCalls: [ToolCall]?) {
-        var scanner = ToolCallScanner(syntax: syntax)
+        var scanner = self.scanner()
         _ = scanner.scan(text)
         _ = scanner.finish()
         let answer = scanner.answer
         return (answer.content, answer.calls?.map { ToolCall(id: Self.newCallID(), function: .init(name: $0.name, arguments: $0.arguments)) })
     }
+
+    /// A reader of one answer in this syntax; a bare call must name one of the request's tools.
+    func scanner() -> ToolCallScanner { ToolCallScanner(syntax: syntax, toolNames: Set(tools.map(\.name))) }
 
     static func newCallID() -> String { ObjectID.make(prefix: "call_") }
 

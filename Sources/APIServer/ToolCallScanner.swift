@@ -21,7 +21,17 @@ import OpenAIAPI
 ///   then becomes a call if it is a JSON object with a name and arguments (in another key
 ///   order, say), or else content, as it is. A released call whose arguments then turn out not
 ///   to be JSON (or whose block the output limit cuts) cannot be taken back from a stream; the
-///   plain response has its block as content instead.
+///   plain response has its block as content instead. An answer that is nothing but one
+///   untagged call of a declared tool is that call (`UntaggedCallHold`): an answer whose first
+///   scalar besides whitespace is `{` is held back until that is decided.
+/// - `llama3JSON`: calls as bare JSON objects, the whole answer or nothing (`BareToolCalls`).
+///   Whitespace and `<|python_tag|>` at the start are held back; anything else there makes the
+///   answer content, released as it comes. A call is released once `{"name": <a declared
+///   tool>, "parameters": {` (or `"arguments"`) is read, then its arguments as they come, and
+///   the next after `;`. Text of any other shape is held back, and the answer decided at its
+///   end: calls not released yet are released then, or, when nothing was sent, the whole
+///   answer is content. A stream cannot take back a call it released when what follows turns
+///   the answer into content; the plain response has that content.
 struct ToolCallScanner: Sendable {
     enum Event: Sendable, Equatable {
         case content(String)
@@ -36,6 +46,8 @@ struct ToolCallScanner: Sendable {
     }
 
     let syntax: ToolCallSyntax
+    /// The declared tools' names: a bare call (Llama 3.x's, Hermes's untagged one) names one of them.
+    let toolNames: Set<String>
     private var state: State
     /// Everything read so far.
     private var raw = ""
@@ -54,29 +66,51 @@ struct ToolCallScanner: Sendable {
     /// whitespace after the last of it.
     private var contentStarted = false
     private var heldWhitespace = ""
+    /// Hermes: the answer while it may still be one untagged call; nil once it cannot be.
+    private var untagged: UntaggedCallHold?
+    /// Llama 3.x: the whole answer's calls, once its end has shown it is calls.
+    private var bareCalls: [Call]?
 
     private static let openTag = Array("<tool_call>".unicodeScalars)
     private static let closeTag = Array("</tool_call>".unicodeScalars)
 
-    init(syntax: ToolCallSyntax) {
+    init(syntax: ToolCallSyntax, toolNames: Set<String>) {
         self.syntax = syntax
-        state = syntax == .generic ? .expecting(Pattern(.literal("{"), .string, .literal(":")), then: .genericKey) : .text
+        self.toolNames = toolNames
+        switch syntax {
+        case .generic: state = .expecting(Pattern(.literal("{"), .string, .literal(":")), then: .genericKey)
+        case .hermes: state = .text
+        case .llama3JSON: state = .bareLead(tagRead: 0)
+        }
+        if syntax == .hermes { untagged = UntaggedCallHold() }
     }
 
     /// What `text`, the answer's next piece, adds.
     mutating func scan(_ text: String) -> [Event] {
         for scalar in text.unicodeScalars {
-            raw.unicodeScalars.append(scalar)
-            if syntax == .hermes, !state.isText { block.append(scalar) }
-            read(scalar)
+            if untagged != nil { holdUntagged(scalar) } else { feed(scalar) }
         }
         if state.isText { releaseText(final: false) }
         return takeEvents()
     }
 
-    /// What the end of the answer adds: text held back in case it began a tag, or a block that
-    /// never closed.
+    private mutating func feed(_ scalar: Unicode.Scalar) {
+        raw.unicodeScalars.append(scalar)
+        if syntax == .hermes, !state.isText { block.append(scalar) }
+        read(scalar)
+    }
+
+    /// What the end of the answer adds: text held back in case it began a tag or a call, a
+    /// block that never closed, or (Llama 3.x) the calls or content the whole answer is.
     mutating func finish() -> [Event] {
+        if let hold = untagged {
+            untagged = nil
+            if let call = hold.call(toolNames: toolNames) {
+                releaseCall(call)
+                return takeEvents()
+            }
+            for scalar in hold.scalars { feed(scalar) }
+        }
         switch state {
         case .text:
             releaseText(final: true)
@@ -91,12 +125,17 @@ struct ToolCallScanner: Sendable {
         if syntax == .hermes, !state.isText, !calls.isEmpty, calls[calls.count - 1].block.isEmpty {
             calls[calls.count - 1].block = String(String.UnicodeScalarView(block))
         }
+        if syntax == .llama3JSON { decideBareAnswer() }
         return takeEvents()
     }
 
     /// Whether the answer made calls and every one of them was read to the end of its
-    /// arguments: a stream's finish reason is then `tool_calls`.
-    var madeCalls: Bool { !calls.isEmpty && calls.allSatisfy(\.complete) }
+    /// arguments (Llama 3.x: whether the whole answer is calls): a stream's finish reason is
+    /// then `tool_calls`.
+    var madeCalls: Bool {
+        if syntax == .llama3JSON { return bareCalls != nil }
+        return !calls.isEmpty && calls.allSatisfy(\.complete)
+    }
 
     /// The whole answer's reading (after `finish`): its content (nil when it has none) and its
     /// calls (nil when it made none).
@@ -119,6 +158,9 @@ struct ToolCallScanner: Sendable {
             }
             let trimmed = Self.trimmed(content)
             return (trimmed.isEmpty ? nil : trimmed, found.isEmpty ? nil : found)
+        case .llama3JSON:
+            if let bareCalls { return (nil, bareCalls) }
+            return (raw.isEmpty ? nil : raw, nil)
         }
     }
 
@@ -155,7 +197,13 @@ struct ToolCallScanner: Sendable {
                 endArguments()
                 read(scalar)
             case .invalid:
-                if syntax == .generic { becomeUnreadable() } else { state = .skipBlock; closeBlockIfEnded() }
+                switch syntax {
+                case .generic: becomeUnreadable()
+                case .hermes:
+                    state = .skipBlock
+                    closeBlockIfEnded()
+                case .llama3JSON: state = .bareHeld
+                }
             }
         case .genericContent(var unescaper):
             guard let (text, ended) = unescaper.read(scalar) else { return becomeUnreadable() }
@@ -171,8 +219,18 @@ struct ToolCallScanner: Sendable {
             case "]": state = .expecting(Pattern(.literal("}")), then: .callsClosed)
             default: becomeUnreadable()
             }
-        case .genericRaw:
+        case .allContent:
             emit(.content(String(scalar)))
+        case .bareLead(let tagRead):
+            readLead(scalar, tagRead: tagRead)
+        case .bareAfterCall:
+            switch scalar {
+            case " ", "\t", "\n", "\r": break
+            case ";": state = .expecting(Self.bareCallHead, then: .bareCallHead)
+            default: state = .bareHeld
+            }
+        case .bareHeld:
+            break
         case .rawBlock:
             closeRawBlockIfEnded()
         case .skipBlock:
@@ -204,6 +262,20 @@ struct ToolCallScanner: Sendable {
             state = .genericNextCall
         case .blockClosed:
             endBlock()
+        case .bareCallHead:
+            let (name, key) = (pattern.strings[0], pattern.strings[1])
+            guard toolNames.contains(name), BareToolCalls.argumentKeys.contains(key) else {
+                state = .bareHeld
+                return
+            }
+            // The head ends with the arguments' opening brace.
+            startCall(name)
+            var reader = ValueReader()
+            _ = reader.read("{")
+            addArguments("{")
+            state = .arguments(reader)
+        case .bareCallClosed:
+            state = .bareAfterCall
         }
     }
 
@@ -217,6 +289,8 @@ struct ToolCallScanner: Sendable {
             closeBlockIfEnded()
         case (.generic, _):
             becomeUnreadable()
+        case (.llama3JSON, _):
+            state = .bareHeld
         }
     }
 
@@ -224,11 +298,16 @@ struct ToolCallScanner: Sendable {
     /// of it is content, as the plain response has it; otherwise the rest is left out.
     private mutating func becomeUnreadable() {
         if calls.isEmpty && genericContent == nil {
-            state = .genericRaw
-            emit(.content(raw))
+            becomeContent()
         } else {
             state = .genericIgnoring
         }
+    }
+
+    /// All of the answer so far is content, and so is the rest.
+    private mutating func becomeContent() {
+        state = .allContent
+        emit(.content(raw))
     }
 
     // MARK: - Calls
@@ -236,6 +315,11 @@ struct ToolCallScanner: Sendable {
     /// `{"name": "…", "arguments":`, whitespace allowed between tokens.
     private static let callHead = Pattern(.literal("{"), .literal("\"name\""), .literal(":"), .string, .literal(","),
                                           .literal("\"arguments\""), .literal(":"))
+
+    /// Llama 3.x: `{"name": "…", "parameters": {` (or `"arguments"`), whitespace allowed
+    /// between tokens; whether the name is declared and the key one of these is checked after.
+    private static let bareCallHead = Pattern(.literal("{"), .literal("\"name\""), .literal(":"), .string, .literal(","),
+                                              .string, .literal(":"), .literal("{"))
 
     private mutating func startCall(_ name: String) {
         calls.append(CallRecord(name: name))
@@ -253,7 +337,61 @@ struct ToolCallScanner: Sendable {
         switch syntax {
         case .generic: state = .expecting(Pattern(.literal("}")), then: .callClosed)
         case .hermes: state = .expecting(Pattern(.literal("}"), .literal("</tool_call>")), then: .blockClosed)
+        case .llama3JSON: state = .expecting(Pattern(.literal("}")), then: .bareCallClosed)
         }
+    }
+
+    /// A call read whole: released at once, its arguments in one piece.
+    private mutating func releaseCall(_ call: Call) {
+        startCall(call.name)
+        addArguments(call.arguments)
+        calls[calls.count - 1].complete = true
+    }
+
+    // MARK: - Bare calls
+
+    /// Llama 3.x, before the first `{`: whitespace and one `<|python_tag|>` are held back;
+    /// anything else makes the answer content.
+    private mutating func readLead(_ scalar: Unicode.Scalar, tagRead: Int) {
+        let tag = BareToolCalls.pythonTag
+        if tagRead > 0, tagRead < tag.count {
+            if scalar == tag[tagRead] { state = .bareLead(tagRead: tagRead + 1) } else { becomeContent() }
+        } else if ValueReader.isSpace(scalar) {
+            return
+        } else if scalar == "{" {
+            state = .expecting(Self.bareCallHead, then: .bareCallHead)
+            read(scalar)
+        } else if tagRead == 0, scalar == tag[0] {
+            state = .bareLead(tagRead: 1)
+        } else {
+            becomeContent()
+        }
+    }
+
+    /// Llama 3.x, at the end: the whole answer is read again (`BareToolCalls`). If it is calls,
+    /// those not released yet are released now; if not, it is content, sent now unless a call
+    /// was (text after a released call is then left out of the stream).
+    private mutating func decideBareAnswer() {
+        if case .allContent = state { return }
+        if let found = BareToolCalls.read(raw, toolNames: toolNames, pythonTag: true),
+           found.count >= calls.count, calls.allSatisfy(\.complete) {
+            for call in found.dropFirst(calls.count) { releaseCall(call) }
+            bareCalls = calls.map(\.call)
+        } else if calls.isEmpty, !raw.isEmpty {
+            emit(.content(raw))
+        }
+    }
+
+    /// Hermes: an answer that may be one untagged call is held back; once it cannot be, what
+    /// was held is read as any answer is.
+    private mutating func holdUntagged(_ scalar: Unicode.Scalar) {
+        guard var hold = untagged else { return feed(scalar) }
+        if hold.hold(scalar, toolNames: toolNames) {
+            untagged = hold
+            return
+        }
+        untagged = nil
+        for held in hold.scalars { feed(held) }
     }
 
     // MARK: - Hermes blocks and text
@@ -296,9 +434,7 @@ struct ToolCallScanner: Sendable {
         else {
             return addContent(text)
         }
-        startCall(name)
-        addArguments(arguments.compactText)
-        calls[calls.count - 1].complete = true
+        releaseCall(Call(name: name, arguments: arguments.compactText))
         calls[calls.count - 1].block = text
     }
 
@@ -396,8 +532,8 @@ extension ToolCallScanner {
         /// After a call's closing brace: `,` and another call, or `]`.
         case genericNextCall
         case genericDone
-        /// Not an answer of the generic form: every scalar is content.
-        case genericRaw
+        /// Not an answer of the form expected (generic, Llama 3.x): every scalar is content.
+        case allContent
         /// Not of the generic form after part of it was sent: the rest is left out.
         case genericIgnoring
         /// Hermes, outside blocks.
@@ -406,12 +542,19 @@ extension ToolCallScanner {
         case rawBlock
         /// Hermes: the rest of a call's block, until it closes.
         case skipBlock
+        /// Llama 3.x, before the first call: whitespace and how much of `<|python_tag|>` was read.
+        case bareLead(tagRead: Int)
+        /// Llama 3.x, after a call's closing brace: whitespace, `;` and the next call, or the end.
+        case bareAfterCall
+        /// Llama 3.x: not of the shape read as it comes; decided at the end.
+        case bareHeld
 
         var isText: Bool { if case .text = self { true } else { false } }
     }
 
     private enum Next: Sendable {
         case genericKey, callsOpened, contentOpened, contentClosed, callsClosed, callHead, callClosed, blockClosed
+        case bareCallHead, bareCallClosed
     }
 
     /// A fixed run of JSON tokens, whitespace allowed before each: literals, and strings whose
@@ -464,7 +607,7 @@ extension ToolCallScanner {
 
     /// Follows one JSON value far enough to know where it ends (whether it is valid JSON is
     /// decided when the whole is parsed).
-    private struct ValueReader: Sendable {
+    struct ValueReader: Sendable {
         enum Step {
             /// Part of the value.
             case part

@@ -76,6 +76,45 @@ import Testing
         }
     }
 
+    /// With `auto` this model answers its call as bare JSON, without the `<tool_call>` tags its
+    /// template asks for: that answer is read as the call (the lenient rule), in the plain
+    /// response and in a stream.
+    @Test func autoUntaggedAnswerIsACall() async throws {
+        let body = #"{"model": "qwen", "messages": [{"role": "user", "content": "What is the weather in Paris?"}], "tools": "#
+            + Self.weather + #", "parallel_tool_calls": false, "temperature": 0, "max_tokens": 48"#
+        try await ServerTestSupport.qwenApplication().test(.router) { client in
+            try await post(client, body + "}") { response in
+                #expect(response.status == .ok)
+                let completion = try ServerTestSupport.json(response.body)
+                let choice = try #require((completion["choices"] as? [[String: Any]])?.first)
+                let message = try #require(choice["message"] as? [String: Any])
+                #expect(choice["finish_reason"] as? String == "tool_calls", "\(message)")
+                #expect(message["content"] is NSNull)
+                let function = try #require((message["tool_calls"] as? [[String: Any]])?.first?["function"] as? [String: Any])
+                #expect(function["name"] as? String == "get_weather")
+                let argumentsText = try #require(function["arguments"] as? String)
+                let arguments = try #require(try JSONSerialization.jsonObject(with: Data(argumentsText.utf8)) as? [String: Any])
+                #expect(arguments["city"] as? String == "Paris", "\(argumentsText)")
+            }
+            try await post(client, body + #", "stream": true}"#) { response in
+                #expect(response.status == .ok)
+                let events = String(buffer: response.body).split(separator: "\n\n").map { String($0) }
+                let chunks = try events.dropLast().map { event in
+                    try JSONSerialization.jsonObject(with: Data(event.dropFirst("data: ".count).utf8)) as? [String: Any] ?? [:]
+                }
+                let choices = chunks.compactMap { ($0["choices"] as? [[String: Any]])?.first }
+                let deltas = choices.compactMap { $0["delta"] as? [String: Any] }
+                #expect(deltas.allSatisfy { $0["content"] == nil }, "the held-back answer is not sent as content")
+                let calls = deltas.compactMap { $0["tool_calls"] as? [[String: Any]] }.flatMap { $0 }
+                #expect((calls.first?["function"] as? [String: Any])?["name"] as? String == "get_weather")
+                let arguments = calls.dropFirst().compactMap { ($0["function"] as? [String: Any])?["arguments"] as? String }.joined()
+                let parsed = try #require(try JSONSerialization.jsonObject(with: Data(arguments.utf8)) as? [String: Any], "\(arguments)")
+                #expect(parsed["city"] as? String == "Paris")
+                #expect(choices.compactMap { $0["finish_reason"] as? String } == ["tool_calls"])
+            }
+        }
+    }
+
     /// A stream sends the call's name first, then its arguments in several fragments, in the
     /// shape the `openai` client accumulates.
     @Test func namedToolChoiceStreamsTheArgumentsInFragments() async throws {

@@ -1,56 +1,13 @@
 import Testing
 @testable import APIServer
 
-/// `ToolCallScanner` on whole answers and on every way of splitting them: what a stream sends
-/// must add up to what the plain response says.
+/// `ToolCallScanner` on whole answers and on every way of splitting them (`ToolCallSplits`):
+/// what a stream sends must add up to what the plain response says.
 @Suite struct ToolCallScannerTests {
-    /// What a client accumulates from a stream's events, checked for order on the way.
-    struct Streamed: Equatable {
-        var content = ""
-        var calls: [ToolCallScanner.Call] = []
-    }
-
-    private func stream(_ pieces: [String], _ syntax: ToolCallSyntax) -> (streamed: Streamed, scanner: ToolCallScanner) {
-        var scanner = ToolCallScanner(syntax: syntax)
-        var streamed = Streamed()
-        var events: [ToolCallScanner.Event] = []
-        for piece in pieces { events += scanner.scan(piece) }
-        events += scanner.finish()
-        for event in events {
-            switch event {
-            case .content(let text):
-                #expect(!text.isEmpty)
-                streamed.content += text
-            case .callStarted(let index, let name):
-                #expect(index == streamed.calls.count, "calls start in order")
-                streamed.calls.append(.init(name: name, arguments: ""))
-            case .arguments(let index, let fragment):
-                #expect(index == streamed.calls.count - 1, "arguments go to the call that started last")
-                if index >= 0, index < streamed.calls.count { streamed.calls[index].arguments += fragment }
-            }
-        }
-        return (streamed, scanner)
-    }
-
-    /// The answer in one piece, in two at every split, and one Unicode scalar at a time (the
-    /// finest any tokenizer splits text): the same stream and the same answer every time.
     private func everySplit(_ text: String, _ syntax: ToolCallSyntax, sourceLocation: SourceLocation = #_sourceLocation)
-        -> (streamed: Streamed, answer: (content: String?, calls: [ToolCallScanner.Call]?))
+        -> (streamed: ToolCallSplits.Streamed, answer: ToolCallSplits.Answer)
     {
-        let whole = stream([text], syntax)
-        let scalars = Array(text.unicodeScalars)
-        var splits: [[String]] = [scalars.map { String($0) }]
-        for i in 1..<max(1, scalars.count) {
-            splits.append([String(String.UnicodeScalarView(scalars[..<i])), String(String.UnicodeScalarView(scalars[i...]))])
-        }
-        for pieces in splits {
-            let split = stream(pieces, syntax)
-            #expect(split.streamed == whole.streamed, "split \(pieces.map(\.debugDescription))", sourceLocation: sourceLocation)
-            #expect(split.scanner.answer.content == whole.scanner.answer.content, sourceLocation: sourceLocation)
-            #expect(split.scanner.answer.calls == whole.scanner.answer.calls, sourceLocation: sourceLocation)
-            #expect(split.scanner.madeCalls == whole.scanner.madeCalls, sourceLocation: sourceLocation)
-        }
-        return (whole.streamed, whole.scanner.answer)
+        ToolCallSplits.everySplit(text, syntax, sourceLocation: sourceLocation)
     }
 
     // MARK: - Generic
@@ -79,7 +36,7 @@ import Testing
 
     @Test func genericAnswerCutShortIsContentAsItIs() {
         let text = #"{"tool_calls":[{"name":"f","arguments":{"a":"#
-        var scanner = ToolCallScanner(syntax: .generic)
+        var scanner = ToolCallScanner(syntax: .generic, toolNames: ToolCallSplits.toolNames)
         let events = scanner.scan(text) + scanner.finish()
         #expect(events == [.callStarted(index: 0, name: "f"), .arguments(index: 0, #"{"a":"#)])
         #expect(!scanner.madeCalls)
@@ -163,7 +120,7 @@ import Testing
 
     @Test func hermesCallCutShort() {
         let text = "Sure <tool_call>\n{\"name\": \"f\", \"arguments\": {\"a\": [1"
-        var scanner = ToolCallScanner(syntax: .hermes)
+        var scanner = ToolCallScanner(syntax: .hermes, toolNames: ToolCallSplits.toolNames)
         let events = scanner.scan(text) + scanner.finish()
         #expect(events == [.content("Sure"), .callStarted(index: 0, name: "f"), .arguments(index: 0, #"{"a":[1"#)])
         #expect(!scanner.madeCalls)
