@@ -20,6 +20,14 @@ struct ModelOptions: ParsableArguments {
         try ModelStore.resolvePullingVisibly(model)
     }
 
+    /// The name a server answers to by default: a catalog name as the user typed it (`--model
+    /// qwen2.5-coder-0.5b` is then asked for as "qwen2.5-coder-0.5b", as Ollama and vLLM do),
+    /// else the file's name without `.gguf`.
+    func servedName(forPath path: String) -> String {
+        if let model, path != model, ModelCatalog.model(named: model) != nil { return model }
+        return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    }
+
     func load() throws -> LoadedModel {
         try LoadedModel(path: try resolvedPath())
     }

@@ -35,7 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Online requests waiting for their first token at most; more get 429.")
     var maxQueuedOnline = 256
 
-    @Option(help: "Model name served at /v1/models (default: the file name without .gguf).")
+    @Option(help: "Model name served at /v1/models (default: the name given to --model, or the file name without .gguf).")
     var servedModelName: String?
 
     @Option(help: "Where files and batch jobs are kept (SQLite); default $CONSERVE_HOME/data.")
@@ -79,8 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
             ? try LatencyProfileStore.loadOrProfile(model: model, modelPath: path, threads: modelOptions.threads, log: Console.status, store: .standard)
             : nil
         let engine = try EngineHandle(model: model, tokenizer: tokenizer, configuration: engineConfiguration, latencyModel: latency)
-        var configuration = ServerConfiguration(
-            modelName: servedModelName ?? URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent)
+        var configuration = ServerConfiguration(modelName: servedModelName ?? modelOptions.servedName(forPath: path))
         configuration.host = host
         configuration.port = port
         configuration.apiKey = apiKey
