@@ -2,6 +2,7 @@ import Foundation
 import Jobs
 import Logging
 import OpenAIAPI
+import Synchronization
 
 /// Runs batch lines on the engine as offline requests, under leases from the job store, and
 /// commits each result (fenced by its lease) as it completes.
@@ -32,6 +33,11 @@ public actor BatchWorker {
     private var tasks: [Task<Void, Never>] = []
     /// Set by `stop`; a pass that was waiting for the store then starts nothing more.
     private var stopped = false
+    /// Lines whose result is being written: a renewal that misses one of them found it done,
+    /// not taken by another replica.
+    private nonisolated let recording = Mutex<Set<LineLease.Key>>([])
+    /// Lines stopped here because a renewal found their lease held by no one (or by another).
+    public private(set) var leasesLost = 0
 
     init(jobs: any JobStore, pipeline: CompletionPipeline, configuration: ServerConfiguration,
          hasIdleCapacity: @escaping @Sendable () -> Bool, logger: Logger) {
@@ -110,7 +116,9 @@ public actor BatchWorker {
                     continue
                 }
                 inFlight[lease.key] = (lease, Task { [pipeline, jobs, logger] in
-                    await Self.run(lease, pipeline: pipeline, jobs: jobs, logger: logger)
+                    await Self.run(lease, pipeline: pipeline, jobs: jobs, logger: logger) {
+                        self.recording.withLock { _ = $0.insert(lease.key) }
+                    }
                     self.finished(lease.key)
                 })
             }
@@ -152,7 +160,11 @@ public actor BatchWorker {
         let judged = Set(inFlight.keys)
         do {
             let held = try await jobs.renewLeases(owner: owner, duration: leaseDuration)
-            for (key, entry) in inFlight where judged.contains(key) && !held.contains(key) {
+            // A line whose result was being written may be done by the time the renewal ran;
+            // its task ends by itself (and says so if the result was refused).
+            let writing = recording.withLock { $0 }
+            for (key, entry) in inFlight where judged.contains(key) && !held.contains(key) && !writing.contains(key) {
+                leasesLost += 1
                 logger.warning("batch \(key.batchID) line \(key.lineIndex): lease lost, stopping it here")
                 entry.task.cancel()
                 inFlight[key] = nil
@@ -164,12 +176,14 @@ public actor BatchWorker {
 
     private func finished(_ key: LineLease.Key) {
         inFlight[key] = nil
+        recording.withLock { _ = $0.remove(key) }
         wake()
     }
 
     /// Runs one line as an offline request through the completion pipeline and records its
     /// result (success or error object) under its lease.
-    static func run(_ lease: LineLease, pipeline: CompletionPipeline, jobs: any JobStore, logger: Logger) async {
+    static func run(_ lease: LineLease, pipeline: CompletionPipeline, jobs: any JobStore, logger: Logger,
+                    willRecord: @Sendable () -> Void = {}) async {
         let response: Data?, status: Int, errorBody: Data?
         do {
             let body = try await pipeline.batchLineResponse(to: lease.line.body, at: CompletionPipeline.Endpoint(lease.endpoint))
@@ -183,6 +197,7 @@ public actor BatchWorker {
             let apiError = (error as? APIErrorConvertible)?.apiError ?? APIError.serverError("\(error)")
             (response, status, errorBody) = (nil, apiError.status, apiError.jsonBody())
         }
+        willRecord()
         do {
             if try await !jobs.complete(lease, response: response, statusCode: status, error: errorBody) {
                 logger.info("batch \(lease.batchID) line \(lease.line.index): result not recorded (lease lost, line done, or batch closed)")
