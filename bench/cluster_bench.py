@@ -52,7 +52,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "e2e"))
-from test_cluster_kill import healthy, request  # noqa: E402  (the kill test's HTTP helpers)
+from test_cluster_kill import haproxy_config, healthy, request  # noqa: E402  (the kill test's balancer and HTTP helpers)
 
 MODEL = "smollm2"
 # How each lease statement of PostgresJobStore+Leases.swift is told apart in the log.
@@ -253,25 +253,7 @@ class Cluster:
         log.close()
 
     def start_balancer(self):
-        config = f"""global
-    maxconn 256
-defaults
-    mode http
-    timeout connect 2s
-    timeout client 5m
-    timeout server 5m
-    retries 3
-    retry-on conn-failure
-    option redispatch
-frontend conserve
-    bind 127.0.0.1:{self.lb_port}
-    default_backend replicas
-backend replicas
-    balance leastconn
-    option httpchk GET /health
-    http-check expect status 200
-    default-server inter 500ms fall 1 rise 1
-""" + "".join(f"    server replica-{i + 1} 127.0.0.1:{port} check\n" for i, port in enumerate(self.ports))
+        config = haproxy_config(self.lb_port, self.ports)
         with open(f"{self.work}/haproxy.cfg", "w") as f:
             f.write(config)
         self.haproxy = subprocess.Popen(["haproxy", "-f", f"{self.work}/haproxy.cfg", "-db"], stdout=subprocess.DEVNULL,

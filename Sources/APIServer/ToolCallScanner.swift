@@ -405,16 +405,18 @@ struct ToolCallScanner: Sendable {
         state = .text
     }
 
+    /// The open block, its opening tag included, ends with the closing tag.
+    private var blockHasClosed: Bool {
+        block.count >= Self.openTag.count + Self.closeTag.count && Array(block.suffix(Self.closeTag.count)) == Self.closeTag
+    }
+
     private mutating func closeBlockIfEnded() {
-        if block.count >= Self.openTag.count + Self.closeTag.count, Array(block.suffix(Self.closeTag.count)) == Self.closeTag {
-            endBlock()
-        }
+        if blockHasClosed { endBlock() }
     }
 
     /// A block that did not begin as a call: once it closes, a call if it is one, else content.
     private mutating func closeRawBlockIfEnded() {
-        guard block.count >= Self.openTag.count + Self.closeTag.count, Array(block.suffix(Self.closeTag.count)) == Self.closeTag
-        else { return }
+        guard blockHasClosed else { return }
         readWholeBlock(Array(block.dropFirst(Self.openTag.count).dropLast(Self.closeTag.count)))
         block = []
         state = .text

@@ -49,16 +49,10 @@ def healthy(url):
         return False
 
 
-class Cluster:
-    def __init__(self, work):
-        self.work, base = work, random.randint(20_000, 30_000)
-        self.lb_port, self.ports = base, [base + i for i in (1, 2, 3)]
-        self.job_store = subprocess.check_output([f"{ROOT}/scripts/pg-temp.sh", "start", f"{work}/pg", str(base + 100)],
-                                                 text=True).strip()
-        self.replicas = [None, None, None]
-        for i in range(3):
-            self.start(i)
-        config = f"""global
+def haproxy_config(lb_port, ports):
+    """HAProxy in front of the replicas on `ports`: leastconn, /health checks every 0.5 s, and a
+    request whose connection fails retried on another replica."""
+    return f"""global
     maxconn 256
 defaults
     mode http
@@ -69,14 +63,26 @@ defaults
     retry-on conn-failure
     option redispatch
 frontend conserve
-    bind 127.0.0.1:{self.lb_port}
+    bind 127.0.0.1:{lb_port}
     default_backend replicas
 backend replicas
     balance leastconn
     option httpchk GET /health
     http-check expect status 200
     default-server inter 500ms fall 1 rise 1
-""" + "".join(f"    server replica-{i + 1} 127.0.0.1:{port} check\n" for i, port in enumerate(self.ports))
+""" + "".join(f"    server replica-{i + 1} 127.0.0.1:{port} check\n" for i, port in enumerate(ports))
+
+
+class Cluster:
+    def __init__(self, work):
+        self.work, base = work, random.randint(20_000, 30_000)
+        self.lb_port, self.ports = base, [base + i for i in (1, 2, 3)]
+        self.job_store = subprocess.check_output([f"{ROOT}/scripts/pg-temp.sh", "start", f"{work}/pg", str(base + 100)],
+                                                 text=True).strip()
+        self.replicas = [None, None, None]
+        for i in range(3):
+            self.start(i)
+        config = haproxy_config(self.lb_port, self.ports)
         with open(f"{work}/haproxy.cfg", "w") as f:
             f.write(config)
         self.haproxy = subprocess.Popen(["haproxy", "-f", f"{work}/haproxy.cfg", "-db"],
