@@ -2,8 +2,8 @@ import Foundation
 import Kernels
 
 /// What a latency profile is valid for: the same model bytes, the same CPU, the same thread
-/// count and the same kernel level. Change any of them and step times change, so the
-/// profile is looked up under all four.
+/// count, the same kernel level and the same KV cache element. Change any of them and step
+/// times change, so the profile is looked up under all five.
 public struct LatencyProfileKey: Sendable, Codable, Hashable {
     /// `fnv1a64-words:` and 16 hex digits: the model file's bytes hashed (see `modelHash(path:)`).
     public var modelHash: String
@@ -12,12 +12,19 @@ public struct LatencyProfileKey: Sendable, Codable, Hashable {
     public var threads: Int
     /// The kernel level the forward pass runs (`CONSERVE_KERNELS` can force a slower one).
     public var kernels: String
+    /// What the KV cache stores (`f16`): attention's cost per position depends on it. A profile
+    /// written before this field existed does not decode, so it is measured again.
+    public var kvCache: String
 
-    public init(modelHash: String, cpuModel: String, threads: Int, kernels: String) {
+    /// The element the engine's KV pool stores today.
+    public static let currentKVCache = "f16"
+
+    public init(modelHash: String, cpuModel: String, threads: Int, kernels: String, kvCache: String = currentKVCache) {
         self.modelHash = modelHash
         self.cpuModel = cpuModel
         self.threads = threads
         self.kernels = kernels
+        self.kvCache = kvCache
     }
 
     /// The key for the model file at `modelPath` run with `threads` threads on this machine.
@@ -29,7 +36,7 @@ public struct LatencyProfileKey: Sendable, Codable, Hashable {
     /// The file name the profile is stored under: readable, and only `[a-z0-9._-]`.
     public var fileName: String {
         let hash = modelHash.split(separator: ":").last.map(String.init) ?? modelHash
-        return "\(Self.slug(hash))-\(Self.slug(cpuModel))-\(threads)t-\(Self.slug(kernels)).json"
+        return "\(Self.slug(hash))-\(Self.slug(cpuModel))-\(threads)t-\(Self.slug(kernels))-kv-\(Self.slug(kvCache)).json"
     }
 
     private static func slug(_ text: String) -> String {

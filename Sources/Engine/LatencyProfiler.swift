@@ -82,7 +82,7 @@ public struct LatencyProfiler: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         let config = model.config
-        let kvBytesPerPosition = 2 * config.layerCount * config.kvDim * MemoryLayout<Float>.stride
+        let kvBytesPerPosition = KVPool.bytesPerPosition(config)
         let shapes = sweep.shapes(contextLength: config.contextLength, kvBytesPerPosition: kvBytesPerPosition)
         guard !shapes.isEmpty else { throw LatencyProfilerError.noShapes }
 
@@ -94,9 +94,9 @@ public struct LatencyProfiler: Sendable {
         let blockCount = shapes.map { $0.runs.reduce(0) { $0 + blocks($1) } }.max()!
         let forward = try model.makeForwardPass(maxTokens: maxTokens, maxLogitRows: maxRows, threads: threads)
         let kv = KVPool(config: config, blockCount: blockCount, blockSize: blockSize)
-        let poolFloats = blockCount * kv.blockStride
-        memset(kv.keys, 0, poolFloats * MemoryLayout<Float>.stride)
-        memset(kv.values, 0, poolFloats * MemoryLayout<Float>.stride)
+        let poolBytes = blockCount * kv.blockStride * MemoryLayout<KVPool.Element>.stride
+        memset(kv.keys, 0, poolBytes)
+        memset(kv.values, 0, poolBytes)
 
         // Arbitrary but valid token ids; what the tokens are does not change the work.
         var state: UInt64 = 0x70CE_5EED

@@ -273,8 +273,8 @@ public final class ForwardPass: @unchecked Sendable {
                     rope.apply(row + qDim, heads: c.kvHeadCount, headDim: headDim, position: position)
                     let block = Int(blockTables[Int(tableStarts[Int(tokenSequence[t])]) + position / kv.blockSize])
                     let offset = kv.offset(block: block, layer: l, slot: position % kv.blockSize)
-                    (kv.keys + offset).update(from: row + qDim, count: kvDim)
-                    (kv.values + offset).update(from: row + qDim + kvDim, count: kvDim)
+                    TransformerKernels.storeHalf(row + qDim, into: kv.keys + offset, count: kvDim)
+                    TransformerKernels.storeHalf(row + qDim + kvDim, into: kv.values + offset, count: kvDim)
                 }
             }
         }}}}

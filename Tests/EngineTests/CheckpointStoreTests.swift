@@ -4,21 +4,21 @@ import Testing
 import Engine
 
 /// A small KV pool whose blocks hold arbitrary bit patterns (NaN payloads included), so a
-/// round trip that changed any bit, or converted floats, would show.
+/// round trip that changed any bit, or converted values, would show.
 func makeFilledKVPool(blockCount: Int = 8, seed: UInt64 = 1) -> KVPool {
     let config = ModelConfig(layerCount: 2, dim: 32, ffnDim: 64, headCount: 4, kvHeadCount: 2, headDim: 8, vocabularySize: 16)
     let kv = KVPool(config: config, blockCount: blockCount, blockSize: 4)
     var state = seed
-    let floats = blockCount * kv.blockStride
-    for i in 0..<floats {
-        // splitmix64: a deterministic stream of bits, two floats per step.
+    let elements = blockCount * kv.blockStride
+    for i in 0..<elements {
+        // splitmix64: a deterministic stream of bits, two elements per step.
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         z ^= z >> 31
-        kv.keys[i] = Float(bitPattern: UInt32(truncatingIfNeeded: z))
-        kv.values[i] = Float(bitPattern: UInt32(truncatingIfNeeded: z >> 32))
+        kv.keys[i] = KVPool.Element(truncatingIfNeeded: z)
+        kv.values[i] = KVPool.Element(truncatingIfNeeded: z >> 32)
     }
     return kv
 }

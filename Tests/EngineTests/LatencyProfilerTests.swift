@@ -17,7 +17,7 @@ private final class LogLines: @unchecked Sendable {
         let model = try EngineTestSupport.model.get()
         let sweep = LatencyProfiler.Sweep.quick
         let config = model.config
-        let shapes = sweep.shapes(contextLength: config.contextLength, kvBytesPerPosition: 2 * config.layerCount * config.kvDim * 4)
+        let shapes = sweep.shapes(contextLength: config.contextLength, kvBytesPerPosition: KVPool.bytesPerPosition(config))
         var progressCount = 0
         let profile = try LatencyProfiler(model: model, threads: 2).run(sweep) { progress in
             progressCount += 1

@@ -93,7 +93,7 @@ import Testing
         // scores its 40-token prompt beside it, seven rows a step, and is preempted by
         // recompute partway when the older one needs its fifth block.
         let model = try EngineTestSupport.model.get()
-        let blockBytes = 2 * model.config.layerCount * 16 * model.config.kvDim * MemoryLayout<Float>.stride
+        let blockBytes = 16 * KVPool.bytesPerPosition(model.config)
         let engine = try EngineHandleTests.engine {
             $0.kvCacheBytes = 6 * blockBytes
             $0.policy = .priority

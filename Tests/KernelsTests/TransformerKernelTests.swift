@@ -44,17 +44,20 @@ struct TransformerKernelTests {
         let headDim = 64, kvHeads = 3, group = 3, blockSize = 16, layers = 2, layer = 1
         let blocks = (contextLength + blockSize - 1) / blockSize + 3
         let slotStride = kvHeads * headDim, blockStride = layers * blockSize * slotStride
-        let keys = randomActivations(count: blocks * blockStride, rng: &rng)
-        let values = randomActivations(count: blocks * blockStride, rng: &rng)
+        // The cache holds halves; the reference widens the same halves, so only the kernel's
+        // arithmetic is compared here (the rounding is `storeHalf`'s test).
+        let keys = randomActivations(count: blocks * blockStride, rng: &rng).map(HalfFloat.fromFloat)
+        let values = randomActivations(count: blocks * blockStride, rng: &rng).map(HalfFloat.fromFloat)
         var table = (0 ..< Int32(blocks)).map { $0 }
         table.shuffle(using: &rng)
         let query = randomActivations(count: group * headDim, rng: &rng)
+        for level in TransformerLevel.supported {
         for kvHead in 0 ..< kvHeads {
             let base = layer * blockSize * slotStride + kvHead * headDim
             var fast = [Float](repeating: 0, count: group * headDim), slow = fast
             keys.withUnsafeBufferPointer { k in
                 values.withUnsafeBufferPointer { v in
-                    TransformerKernels.attention(query: query, queryStride: headDim, output: &fast, outputStride: headDim,
+                    level.attention(query: query, queryStride: headDim, output: &fast, outputStride: headDim,
                                                  group: group, headDim: headDim, keys: k.baseAddress! + base, values: v.baseAddress! + base,
                                                  blockTable: table, blockSize: blockSize, blockStride: blockStride,
                                                  slotStride: slotStride, contextLength: contextLength, scale: 0.125)
@@ -64,7 +67,56 @@ struct TransformerKernelTests {
                                                    slotStride: slotStride, contextLength: contextLength, scale: 0.125)
                 }
             }
-            #expect(Self.close(fast, slow, relative: 1e-4), "kv head \(kvHead)")
+            #expect(Self.close(fast, slow, relative: 1e-4), "\(level) kv head \(kvHead)")
+        }
+        }
+    }
+
+    /// Other head sizes take the general path (Llama 3 8B and Qwen 2.5 7B have 128).
+    @Test("paged attention, head size 128 and 40", arguments: [(128, 37), (40, 16), (128, 1)])
+    func attentionOtherHeadSizes(headDim: Int, contextLength: Int) {
+        var rng = SplitMix64(seed: UInt64(headDim * 1000 + contextLength))
+        let group = 4, blockSize = 16, blocks = (contextLength + blockSize - 1) / blockSize + 1
+        let slotStride = headDim, blockStride = blockSize * slotStride
+        let keys = randomActivations(count: blocks * blockStride, rng: &rng).map(HalfFloat.fromFloat)
+        let values = randomActivations(count: blocks * blockStride, rng: &rng).map(HalfFloat.fromFloat)
+        let table = (0 ..< Int32(blocks)).reversed().map { $0 }
+        let query = randomActivations(count: group * headDim, rng: &rng)
+        var slow = [Float](repeating: 0, count: group * headDim)
+        TransformerReference.attention(query: query, queryStride: headDim, output: &slow, outputStride: headDim,
+                                       group: group, headDim: headDim, keys: keys, values: values,
+                                       blockTable: table, blockSize: blockSize, blockStride: blockStride,
+                                       slotStride: slotStride, contextLength: contextLength, scale: 0.1)
+        for level in TransformerLevel.supported {
+            var fast = [Float](repeating: 0, count: group * headDim)
+            level.attention(query: query, queryStride: headDim, output: &fast, outputStride: headDim,
+                            group: group, headDim: headDim, keys: keys, values: values,
+                            blockTable: table, blockSize: blockSize, blockStride: blockStride,
+                            slotStride: slotStride, contextLength: contextLength, scale: 0.1)
+            #expect(Self.close(fast, slow, relative: 1e-4), "\(level)")
+        }
+    }
+
+    /// Keys and values enter the cache rounded to the nearest half, ties to even, as
+    /// `HalfFloat.fromFloat` rounds: normal, subnormal, overflowing, tie and special values.
+    @Test("storeHalf rounds as HalfFloat.fromFloat", arguments: [1, 7, 8, 9, 64, 131])
+    func storeHalf(count: Int) {
+        var rng = SplitMix64(seed: UInt64(count) + 7)
+        let specials: [Float] = [0, -0.0, 1, -1, 65504, 65520, 1e6, -1e6, 6e-8, 3e-8, 1e-7, 5.9604645e-8, -2.9802322e-8,
+                                 1 + 0x1p-11, 1 + 3 * 0x1p-11, .infinity, -.infinity, .nan, 0.1, 1.0e-5, 6.1035156e-5]
+        var source = randomActivations(count: count, rng: &rng).map { $0 * 1000 }
+        for i in 0 ..< min(count, specials.count) { source[(i * 5) % count] = specials[i] }
+        for level in TransformerLevel.supported {
+        var stored = [UInt16](repeating: 0xFFFF, count: count)
+        level.storeHalf(source, into: &stored, count: count)
+        for i in 0 ..< count {
+            let expected = HalfFloat.fromFloat(source[i])
+            if source[i].isNaN {
+                #expect(stored[i] & 0x7C00 == 0x7C00 && stored[i] & 0x3FF != 0, "\(level) element \(i): NaN stays NaN")
+            } else {
+                #expect(stored[i] == expected, "\(level) element \(i): \(source[i]) -> \(stored[i]) vs \(expected)")
+            }
+        }
         }
     }
 

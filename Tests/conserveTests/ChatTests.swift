@@ -37,7 +37,7 @@ import Tokenization
 
     @Test func laterTurnsReuseTheCacheWithoutChangingTheAnswers() throws {
         let model = try LoadedModel(path: try ModelStore.ensureDefaultModel())
-        let questions = ["What is the capital of France?", "And of Italy?", "Which of the two is bigger?"]
+        let questions = ["Name the capital of France.", "And of Italy?", "Which of the two is bigger?"]
         let reused = try Self.answers(to: questions, model: model, reuseCache: true)
         let fresh = try Self.answers(to: questions, model: model, reuseCache: false)
         #expect(reused == fresh)
@@ -59,7 +59,7 @@ import Tokenization
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        input.fileHandleForWriting.write(Data("What is the capital of France?\n\n/bye\nthis line is never read\n".utf8))
+        input.fileHandleForWriting.write(Data("Name the capital of France.\n\n/bye\nthis line is never read\n".utf8))
         try input.fileHandleForWriting.close()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
