@@ -403,9 +403,11 @@ CK_INLINE void ck_q8x32_gather(const uint8_t *a, size_t as, int T, int nb, uint8
 }
 
 /// R rows × T tokens of a gathered tile. wd/wm: float weight scales / mins of these rows
-/// (row stride nb); scl: scratch of 16·nb floats.
+/// (row stride nb); scl: scratch of 16·nb floats. unpacked: these rows' quants already unpacked
+/// to 32 bytes a block (row stride 32·nb), or NULL to unpack from w here.
 CK_INLINE void ck_q8x32_tile(const uint8_t *w, size_t ws, const float *wd, const float *wm, const uint8_t *tb,
-                             float *scl, int nb, float *out, size_t os, const int R, const int T, const int kind) {
+                             const uint8_t *unpacked, float *scl, int nb, float *out, size_t os, const int R,
+                             const int T, const int kind) {
     const size_t bb = ck_q8x32_block_bytes(kind);
     // Pass 1: scl[(r·nb + b)·4 + t] = d_w·d_a, and the min terms of the 4 tokens.
     __m128 accm[4];
@@ -425,7 +427,8 @@ CK_INLINE void ck_q8x32_tile(const uint8_t *w, size_t ws, const float *wd, const
     for (int b = 0; b < nb; b++) {
         __m256i wq[4], wu[4];
         for (int r = 0; r < R; r++) {
-            wq[r] = ck_q8x32_unpack(w + r * ws + b * bb, kind);
+            wq[r] = unpacked ? _mm256_load_si256((const __m256i *)(unpacked + ((size_t)r * nb + b) * 32))
+                             : ck_q8x32_unpack(w + r * ws + b * bb, kind);
             wu[r] = ck_q8x32_signed(kind) ? _mm256_sign_epi8(wq[r], wq[r]) : wq[r];
         }
         const uint8_t *qt = tb + (size_t)b * 160 + 32;
@@ -455,9 +458,14 @@ CK_INLINE void ck_q8x32_matmul(const uint8_t *w, size_t ws, int rows, int k, con
         return;
     }
     const size_t bb = ck_q8x32_block_bytes(kind);
-    const int chunk = ck_chunk_rows(ws, rows);
+    // The unsigned 4- and 5-bit formats are unpacked to bytes once per row chunk, not once per
+    // 4-token tile: over a long prompt the unpacking (for q5 the 5th-bit spread) otherwise costs
+    // as much as the dot products it feeds. The signed formats keep their sign trick inline.
+    const int pre = ck_q8x32_has_min(kind) && tokens > 4;
+    const int chunk = ck_chunk_rows(pre ? (size_t)nb * 32 : ws, rows);
     float wd[chunk * nb + 8], wm[chunk * nb + 8], scl[16 * nb + 16];
     uint8_t tb[160 * nb + 64] __attribute__((aligned(32)));
+    uint8_t unpacked[pre ? (size_t)chunk * nb * 32 : 32] __attribute__((aligned(32)));
     for (int r0 = 0; r0 < rows; r0 += chunk) {
         const int rend = r0 + chunk < rows ? r0 + chunk : rows;
         for (int r = r0; r < rend; r++) {
@@ -466,6 +474,7 @@ CK_INLINE void ck_q8x32_matmul(const uint8_t *w, size_t ws, int rows, int k, con
                 const float d = ck_h2f(blk);
                 wd[(r - r0) * nb + b] = d;
                 wm[(r - r0) * nb + b] = ck_q8x32_stores_min(kind) ? ck_h2f(blk + 2) : -ck_q8x32_offset(kind) * d;
+                if (pre) _mm256_store_si256((__m256i *)(unpacked + ((size_t)(r - r0) * nb + b) * 32), ck_q8x32_unpack(blk, kind));
             }
         }
         for (int t0 = 0; t0 < tokens; t0 += 4) {
@@ -473,7 +482,8 @@ CK_INLINE void ck_q8x32_matmul(const uint8_t *w, size_t ws, int rows, int k, con
             ck_q8x32_gather(a + (size_t)t0 * as, as, T, nb, tb);
             float *ot = out + (size_t)t0 * os;
 #define CK_Q8X32_TILE(R_, T_) \
-    ck_q8x32_tile(w + (size_t)r * ws, ws, wd + (r - r0) * nb, wm + (r - r0) * nb, tb, scl, nb, ot + r, os, R_, T_, kind)
+    ck_q8x32_tile(w + (size_t)r * ws, ws, wd + (r - r0) * nb, wm + (r - r0) * nb, tb,                       \
+                  pre ? unpacked + (size_t)(r - r0) * nb * 32 : NULL, scl, nb, ot + r, os, R_, T_, kind)
             int r = r0;
             for (; r + 2 <= rend; r += 2) CK_TILE_T(CK_Q8X32_TILE, 2, T)
             for (; r < rend; r++) CK_TILE_T(CK_Q8X32_TILE, 1, T)
