@@ -335,18 +335,27 @@ CK_INLINE __m256i ck_q8x32_dot(__m256i wq, __m256i wu, __m256i av, const int kin
     return ck_q8x32_signed(kind) ? ck_dot_u8s8(wu, _mm256_sign_epi8(av, wq)) : ck_dot_u8s8(wq, av);
 }
 
-/// One token, R rows.
+/// [Σp0, Σp1, Σp2, Σp3]: the exact int32 sums of four 8-lane vectors (unpack and add only).
+CK_INLINE __m128i ck_hsum4_epi32(__m256i p0, __m256i p1, __m256i p2, __m256i p3) {
+    const __m256i t0 = _mm256_add_epi32(_mm256_unpacklo_epi32(p0, p1), _mm256_unpackhi_epi32(p0, p1));
+    const __m256i t1 = _mm256_add_epi32(_mm256_unpacklo_epi32(p2, p3), _mm256_unpackhi_epi32(p2, p3));
+    const __m256i u = _mm256_add_epi32(_mm256_unpacklo_epi64(t0, t1), _mm256_unpackhi_epi64(t0, t1));
+    return _mm_add_epi32(_mm256_castsi256_si128(u), _mm256_extracti128_si256(u, 1));
+}
+
+// Every path below computes one (row, token) output the same way, so a token gets bit-identical
+// results alone, in a small batch or in a long prompt: for each block in order, the exact
+// integer dot product of the block, converted once, times d_w·d_a (one float product), added with
+// one fma; beside it the min term Σ fma(m_w, s_a) (m_w = -offset·d_w for q4_0 / q5_0); the output
+// is their sum. Only how many rows and tokens share the vector lanes differs.
+
+/// One token, R (≤ 4) rows: lane r of the accumulators is row r.
 CK_INLINE void ck_q8x32_rows1(const uint8_t *w, size_t ws, const uint8_t *a, int nb, float *out, const int R,
                               const int kind) {
     const size_t bb = ck_q8x32_block_bytes(kind);
     const float *da = (const float *)a, *sa = da + nb;
     const uint8_t *aq = a + (size_t)nb * 8;
-    __m256 acc[4];
-    __m128 accm[4];
-    for (int r = 0; r < R; r++) {
-        acc[r] = _mm256_setzero_ps();
-        accm[r] = _mm_setzero_ps();
-    }
+    __m128 acc = _mm_setzero_ps(), accm = _mm_setzero_ps();
     // The next tile's rows (R·ws bytes right after these) are prefetched in step with this
     // one's progress, so the weight stream from memory stays ahead of the arithmetic.
     const uint8_t *next = w + (size_t)R * ws;
@@ -354,35 +363,26 @@ CK_INLINE void ck_q8x32_rows1(const uint8_t *w, size_t ws, const uint8_t *a, int
     for (int b = 0; b < nb; b++) {
         ck_prefetch_span(next + (size_t)b * ahead, 128);
         const __m256i av = _mm256_loadu_si256((const __m256i *)(aq + 32 * b));
-        const __m128 dsa = _mm_set_ps(0, 0, sa[b], da[b]);
-        for (int r = 0; r < R; r++) {
+        __m256i p[4];
+        float dw[4] = {0, 0, 0, 0}, mw[4] = {0, 0, 0, 0};
+        for (int r = 0; r < 4; r++) {
+            if (r >= R) { p[r] = _mm256_setzero_si256(); continue; }
             const uint8_t *blk = w + r * ws + b * bb;
             const __m256i wq = ck_q8x32_unpack(blk, kind);
             const __m256i wu = ck_q8x32_signed(kind) ? _mm256_sign_epi8(wq, wq) : wq;
-            __m128 dm;  // [d_w, m_w (q4_1, q5_1) / d_w (q4_0, q5_0: scaled by -offset at the end), 0, 0]
-            if (ck_q8x32_stores_min(kind)) {
-                uint32_t u;
-                memcpy(&u, blk, 4);
-                dm = _mm_cvtph_ps(_mm_cvtsi32_si128((int)u));
-            } else {
-                uint16_t h;
-                memcpy(&h, blk, 2);
-                dm = _mm_cvtph_ps(_mm_set1_epi16((short)h));
-            }
-            const __m128 prod = _mm_mul_ps(dm, dsa);  // [d_w·d_a, m_w·s_a, 0, 0]
-            const __m256i p = ck_q8x32_dot(wq, wu, av, kind);
-            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcastss_ps(prod), acc[r]);
-            // fma, as the multi-token tile does, so a token gets bit-identical results alone or batched.
-            if (ck_q8x32_has_min(kind)) accm[r] = _mm_fmadd_ps(dm, dsa, accm[r]);
+            p[r] = ck_q8x32_dot(wq, wu, av, kind);
+            dw[r] = ck_h2f(blk);
+            mw[r] = ck_q8x32_stores_min(kind) ? ck_h2f(blk + 2) : -ck_q8x32_offset(kind) * dw[r];
         }
+        const __m128i dot = ck_hsum4_epi32(p[0], p[1], p[2], p[3]);
+        const __m128 scale = _mm_mul_ps(_mm_loadu_ps(dw), _mm_set1_ps(da[b]));
+        acc = _mm_fmadd_ps(_mm_cvtepi32_ps(dot), scale, acc);
+        if (ck_q8x32_has_min(kind)) accm = _mm_fmadd_ps(_mm_loadu_ps(mw), _mm_set1_ps(sa[b]), accm);
     }
-    for (int r = 0; r < R; r++) {
-        float sum = ck_hsum4(acc[r], _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps())[0];
-        const float m = _mm_cvtss_f32(_mm_movehdup_ps(accm[r]));
-        if (ck_q8x32_stores_min(kind)) sum += m;
-        if (ck_q8x32_offset(kind) != 0.0f) sum -= ck_q8x32_offset(kind) * m;
-        out[r] = sum;
-    }
+    if (ck_q8x32_has_min(kind)) acc = _mm_add_ps(acc, accm);
+    float tmp[4];
+    _mm_storeu_ps(tmp, acc);
+    for (int r = 0; r < R; r++) out[r] = tmp[r];
 }
 
 /// Gathers the current token tile into one contiguous buffer so the inner loop addresses all
@@ -402,49 +402,67 @@ CK_INLINE void ck_q8x32_gather(const uint8_t *a, size_t as, int T, int nb, uint8
     }
 }
 
-/// R rows × T tokens of a gathered tile. wd/wm: float weight scales / mins of these rows
-/// (row stride nb); scl: scratch of 16·nb floats. unpacked: these rows' quants already unpacked
-/// to 32 bytes a block (row stride 32·nb), or NULL to unpack from w here.
+/// R (≤ 2) rows × T (≤ 4) tokens of a gathered tile, unpacking each weight block once for the
+/// T tokens; lane t of acc[r] is token t. wd/wm: float weight scales / mins of these rows (row
+/// stride nb).
 CK_INLINE void ck_q8x32_tile(const uint8_t *w, size_t ws, const float *wd, const float *wm, const uint8_t *tb,
-                             const uint8_t *unpacked, float *scl, int nb, float *out, size_t os, const int R,
-                             const int T, const int kind) {
+                             int nb, float *out, size_t os, const int R, const int T, const int kind) {
     const size_t bb = ck_q8x32_block_bytes(kind);
-    // Pass 1: scl[(r·nb + b)·4 + t] = d_w·d_a, and the min terms of the 4 tokens.
-    __m128 accm[4];
-    for (int r = 0; r < R; r++) {
-        __m128 m = _mm_setzero_ps();
-        for (int b = 0; b < nb; b++) {
-            const float *f = (const float *)(tb + (size_t)b * 160);
-            _mm_storeu_ps(scl + (r * nb + b) * 4, _mm_mul_ps(_mm_set1_ps(wd[r * nb + b]), _mm_loadu_ps(f)));
-            if (ck_q8x32_has_min(kind)) m = _mm_fmadd_ps(_mm_set1_ps(wm[r * nb + b]), _mm_loadu_ps(f + 4), m);
-        }
-        accm[r] = m;
-    }
-    // Pass 2: integer dot products of R rows × T tokens per block.
-    __m256 acc[4][4];
-    for (int r = 0; r < R; r++)
-        for (int t = 0; t < 4; t++) acc[r][t] = _mm256_setzero_ps();
+    __m128 acc[2], accm[2];
+    for (int r = 0; r < R; r++) { acc[r] = _mm_setzero_ps(); accm[r] = _mm_setzero_ps(); }
     for (int b = 0; b < nb; b++) {
-        __m256i wq[4], wu[4];
-        for (int r = 0; r < R; r++) {
-            wq[r] = unpacked ? _mm256_load_si256((const __m256i *)(unpacked + ((size_t)r * nb + b) * 32))
-                             : ck_q8x32_unpack(w + r * ws + b * bb, kind);
-            wu[r] = ck_q8x32_signed(kind) ? _mm256_sign_epi8(wq[r], wq[r]) : wq[r];
-        }
+        const float *f = (const float *)(tb + (size_t)b * 160);
         const uint8_t *qt = tb + (size_t)b * 160 + 32;
-        for (int t = 0; t < T; t++) {
-            const __m256i av = _mm256_loadu_si256((const __m256i *)(qt + 32 * t));
-            for (int r = 0; r < R; r++) {
-                const __m256i p = ck_q8x32_dot(wq[r], wu[r], av, kind);
-                acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcast_ss(scl + (r * nb + b) * 4 + t),
-                                            acc[r][t]);
-            }
+        for (int r = 0; r < R; r++) {
+            const __m256i wq = ck_q8x32_unpack(w + r * ws + b * bb, kind);
+            const __m256i wu = ck_q8x32_signed(kind) ? _mm256_sign_epi8(wq, wq) : wq;
+            __m256i p[4];
+            for (int t = 0; t < 4; t++)
+                p[t] = t < T ? ck_q8x32_dot(wq, wu, _mm256_loadu_si256((const __m256i *)(qt + 32 * t)), kind)
+                             : _mm256_setzero_si256();
+            const __m128i dot = ck_hsum4_epi32(p[0], p[1], p[2], p[3]);
+            const __m128 scale = _mm_mul_ps(_mm_set1_ps(wd[r * nb + b]), _mm_loadu_ps(f));
+            acc[r] = _mm_fmadd_ps(_mm_cvtepi32_ps(dot), scale, acc[r]);
+            if (ck_q8x32_has_min(kind)) accm[r] = _mm_fmadd_ps(_mm_set1_ps(wm[r * nb + b]), _mm_loadu_ps(f + 4), accm[r]);
         }
     }
     for (int r = 0; r < R; r++) {
-        __m128 sums = ck_hsum4(acc[r][0], acc[r][1], acc[r][2], acc[r][3]);
-        if (ck_q8x32_has_min(kind)) sums = _mm_add_ps(sums, accm[r]);
+        const __m128 sums = ck_q8x32_has_min(kind) ? _mm_add_ps(acc[r], accm[r]) : acc[r];
         ck_store_lanes(sums, out + r, os, T);
+    }
+}
+
+/// 8 rows × T (≤ 4) tokens from rows unpacked and interleaved once per chunk: for block b,
+/// vector g of `il` holds bytes 4g..4g+3 of each of the 8 rows (row i in dword lane i), so one
+/// u8·s8 dot against the token's 4 quants 4g..4g+3 broadcast adds 4 products to each row's lane,
+/// and the 8 vectors give each row's whole block dot with no horizontal sum. Lane i of acc[t]
+/// is row i, token t. wdT/wmT: the 8 rows' scales and mins for each block (8 floats a block).
+CK_INLINE void ck_q8x32_tile8(const uint8_t *il, const float *wdT, const float *wmT, const uint8_t *tb, int nb,
+                              float *out, size_t os, const int rows, const int T, const int kind) {
+    __m256 acc[4], accm[4];
+    for (int t = 0; t < T; t++) { acc[t] = _mm256_setzero_ps(); accm[t] = _mm256_setzero_ps(); }
+    for (int b = 0; b < nb; b++) {
+        const float *f = (const float *)(tb + (size_t)b * 160);
+        const uint8_t *qt = tb + (size_t)b * 160 + 32;
+        const uint8_t *wb = il + (size_t)b * 256;
+        const __m256 dw = _mm256_loadu_ps(wdT + (size_t)b * 8);
+        const __m256 mw = _mm256_loadu_ps(wmT + (size_t)b * 8);
+        for (int t = 0; t < T; t++) {
+            const uint8_t *q = qt + 32 * t;
+            __m256i dot = _mm256_setzero_si256();
+            for (int g = 0; g < 8; g++) {
+                int32_t a4;
+                memcpy(&a4, q + 4 * g, 4);
+                dot = _mm256_add_epi32(dot, ck_dot_u8s8(_mm256_load_si256((const __m256i *)(wb + 32 * g)), _mm256_set1_epi32(a4)));
+            }
+            acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw, _mm256_set1_ps(f[t])), acc[t]);
+            if (ck_q8x32_has_min(kind)) accm[t] = _mm256_fmadd_ps(mw, _mm256_set1_ps(f[4 + t]), accm[t]);
+        }
+    }
+    for (int t = 0; t < T; t++) {
+        float tmp[8];
+        _mm256_storeu_ps(tmp, ck_q8x32_has_min(kind) ? _mm256_add_ps(acc[t], accm[t]) : acc[t]);
+        for (int i = 0; i < rows; i++) out[(size_t)t * os + i] = tmp[i];
     }
 }
 
@@ -458,23 +476,65 @@ CK_INLINE void ck_q8x32_matmul(const uint8_t *w, size_t ws, int rows, int k, con
         return;
     }
     const size_t bb = ck_q8x32_block_bytes(kind);
-    // The unsigned 4- and 5-bit formats are unpacked to bytes once per row chunk, not once per
-    // 4-token tile: over a long prompt the unpacking (for q5 the 5th-bit spread) otherwise costs
-    // as much as the dot products it feeds. The signed formats keep their sign trick inline.
+    // Over more than a few tokens, the unsigned 4- and 5-bit formats are unpacked once per row
+    // chunk into 8-row interleaved groups (ck_q8x32_tile8), not once per 4-token tile: the
+    // unpacking (for q5 the 5th-bit spread) and the per-(row, token) conversions otherwise cost
+    // as much as the dot products. The signed formats keep their sign trick (ck_q8x32_tile).
     const int pre = ck_q8x32_has_min(kind) && tokens > 4;
-    const int chunk = ck_chunk_rows(pre ? (size_t)nb * 32 : ws, rows);
-    float wd[chunk * nb + 8], wm[chunk * nb + 8], scl[16 * nb + 16];
+    const int chunk = pre ? (ck_chunk_rows((size_t)nb * 32, rows) + 7) / 8 * 8 : ck_chunk_rows(ws, rows);
+    float wd[chunk * nb + 8], wm[chunk * nb + 8];
     uint8_t tb[160 * nb + 64] __attribute__((aligned(32)));
-    uint8_t unpacked[pre ? (size_t)chunk * nb * 32 : 32] __attribute__((aligned(32)));
+    uint8_t il[pre ? (size_t)chunk * nb * 32 : 32] __attribute__((aligned(32)));
     for (int r0 = 0; r0 < rows; r0 += chunk) {
         const int rend = r0 + chunk < rows ? r0 + chunk : rows;
+        if (pre) {
+            // Group G, block b: 256 bytes at il + (G·nb + b)·256; scales at wd/wm + (G·nb + b)·8.
+            const int groups = (rend - r0 + 7) / 8;
+            for (int G = 0; G < groups; G++) {
+                for (int b = 0; b < nb; b++) {
+                    uint8_t *dst = il + ((size_t)G * nb + b) * 256;
+                    float *dwT = wd + ((size_t)G * nb + b) * 8, *mwT = wm + ((size_t)G * nb + b) * 8;
+                    for (int i = 0; i < 8; i++) {
+                        const int r = r0 + G * 8 + i;
+                        uint8_t bytes[32] __attribute__((aligned(32)));
+                        if (r < rend) {
+                            const uint8_t *blk = w + (size_t)r * ws + (size_t)b * bb;
+                            _mm256_store_si256((__m256i *)bytes, ck_q8x32_unpack(blk, kind));
+                            dwT[i] = ck_h2f(blk);
+                            mwT[i] = ck_q8x32_stores_min(kind) ? ck_h2f(blk + 2) : -ck_q8x32_offset(kind) * dwT[i];
+                        } else {
+                            memset(bytes, 0, 32);
+                            dwT[i] = 0.0f;
+                            mwT[i] = 0.0f;
+                        }
+                        for (int g = 0; g < 8; g++) memcpy(dst + 32 * g + 4 * i, bytes + 4 * g, 4);
+                    }
+                }
+            }
+            for (int t0 = 0; t0 < tokens; t0 += 4) {
+                const int T = tokens - t0 < 4 ? tokens - t0 : 4;
+                ck_q8x32_gather(a + (size_t)t0 * as, as, T, nb, tb);
+                for (int G = 0; G < groups; G++) {
+                    const int n = rend - (r0 + G * 8) < 8 ? rend - (r0 + G * 8) : 8;
+                    const uint8_t *ilG = il + (size_t)G * nb * 256;
+                    const float *dG = wd + (size_t)G * nb * 8, *mG = wm + (size_t)G * nb * 8;
+                    float *o = out + (size_t)t0 * os + r0 + G * 8;
+                    switch (T) {
+                        case 1: ck_q8x32_tile8(ilG, dG, mG, tb, nb, o, os, n, 1, kind); break;
+                        case 2: ck_q8x32_tile8(ilG, dG, mG, tb, nb, o, os, n, 2, kind); break;
+                        case 3: ck_q8x32_tile8(ilG, dG, mG, tb, nb, o, os, n, 3, kind); break;
+                        default: ck_q8x32_tile8(ilG, dG, mG, tb, nb, o, os, n, 4, kind); break;
+                    }
+                }
+            }
+            continue;
+        }
         for (int r = r0; r < rend; r++) {
             for (int b = 0; b < nb; b++) {
                 const uint8_t *blk = w + (size_t)r * ws + (size_t)b * bb;
                 const float d = ck_h2f(blk);
                 wd[(r - r0) * nb + b] = d;
                 wm[(r - r0) * nb + b] = ck_q8x32_stores_min(kind) ? ck_h2f(blk + 2) : -ck_q8x32_offset(kind) * d;
-                if (pre) _mm256_store_si256((__m256i *)(unpacked + ((size_t)(r - r0) * nb + b) * 32), ck_q8x32_unpack(blk, kind));
             }
         }
         for (int t0 = 0; t0 < tokens; t0 += 4) {
@@ -482,8 +542,7 @@ CK_INLINE void ck_q8x32_matmul(const uint8_t *w, size_t ws, int rows, int k, con
             ck_q8x32_gather(a + (size_t)t0 * as, as, T, nb, tb);
             float *ot = out + (size_t)t0 * os;
 #define CK_Q8X32_TILE(R_, T_) \
-    ck_q8x32_tile(w + (size_t)r * ws, ws, wd + (r - r0) * nb, wm + (r - r0) * nb, tb,                       \
-                  pre ? unpacked + (size_t)(r - r0) * nb * 32 : NULL, scl, nb, ot + r, os, R_, T_, kind)
+    ck_q8x32_tile(w + (size_t)r * ws, ws, wd + (r - r0) * nb, wm + (r - r0) * nb, tb, nb, ot + r, os, R_, T_, kind)
             int r = r0;
             for (; r + 2 <= rend; r += 2) CK_TILE_T(CK_Q8X32_TILE, 2, T)
             for (; r < rend; r++) CK_TILE_T(CK_Q8X32_TILE, 1, T)
