@@ -73,7 +73,14 @@ extension AsyncJobStore: JobStore {
                 for line in try store.pendingLines(batchID: batch.id, limit: wanted) where claimed.count < limit {
                     let key = LineLease.Key(batchID: batch.id, lineIndex: line.index)
                     guard let attempt = leases.take(key, owner: owner) else { continue }
-                    claimed.append(LineLease(batchID: batch.id, endpoint: batch.endpoint, line: line, owner: owner, attempt: attempt))
+                    let lease = LineLease(batchID: batch.id, endpoint: batch.endpoint, line: line, owner: owner, attempt: attempt)
+                    // The line was pending in the snapshot that listed it, but its result may have
+                    // been committed (and its lease ended) since: a fresh read after `take` sees it.
+                    if try store.hasResult(batchID: batch.id, lineIndex: line.index) {
+                        leases.release([lease])
+                        continue
+                    }
+                    claimed.append(lease)
                 }
             }
             return claimed

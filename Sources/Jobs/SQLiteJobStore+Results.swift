@@ -101,6 +101,16 @@ extension SQLiteJobStore {
         }
     }
 
+    /// Whether the line has a result, read in a fresh snapshot.
+    public func hasResult(batchID: String, lineIndex: Int) throws(JobStoreError) -> Bool {
+        try read("look up a batch line's result") { db in
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM batch_results WHERE batch_id = ? AND line_index = ?)",
+                arguments: [batchID, lineIndex]) ?? false
+        }
+    }
+
     /// How many lines of the batch have no result yet.
     public func pendingLineCount(batchID: String) throws(JobStoreError) -> Int {
         try read("count pending batch lines") { db in
