@@ -85,9 +85,11 @@ static int ck_has_avx2(void) {
     }
     return cached;
 }
-#define CK_DISPATCH(name, ...) (ck_has_avx2() ? name##_avx2(__VA_ARGS__) : name##_generic(__VA_ARGS__))
+#define CK_AT_LEVEL(avx2, name, ...) ((avx2) && ck_has_avx2() ? name##_avx2(__VA_ARGS__) : name##_generic(__VA_ARGS__))
+#define CK_DISPATCH(name, ...) CK_AT_LEVEL(1, name, __VA_ARGS__)
 #else
-#define CK_DISPATCH(name, ...) name##_generic(__VA_ARGS__)
+#define CK_AT_LEVEL(avx2, name, ...) name##_generic(__VA_ARGS__)
+#define CK_DISPATCH(name, ...) CK_AT_LEVEL(1, name, __VA_ARGS__)
 #endif
 
 void ck_silu_mul(const float *gate, const float *up, float *out, int n) {
@@ -155,10 +157,8 @@ void ck_store_f16(const float *src, uint16_t *dst, int n) {
 }
 
 #if defined(__x86_64__)
-#define CK_AT_LEVEL(avx2, name, ...) ((avx2) && ck_has_avx2() ? name##_avx2(__VA_ARGS__) : name##_generic(__VA_ARGS__))
 int ck_transformer_has_avx2(void) { return ck_has_avx2(); }
 #else
-#define CK_AT_LEVEL(avx2, name, ...) name##_generic(__VA_ARGS__)
 int ck_transformer_has_avx2(void) { return 0; }
 #endif
 

@@ -335,6 +335,12 @@ CK_INLINE __m256i ck_q8x32_dot(__m256i wq, __m256i wu, __m256i av, const int kin
     return ck_q8x32_signed(kind) ? ck_dot_u8s8(wu, _mm256_sign_epi8(av, wq)) : ck_dot_u8s8(wq, av);
 }
 
+/// A block's weight scale d_w, and its min term's weight m_w (stored for q4_1 / q5_1, the
+/// centring offset -offset·d_w for q4_0 / q5_0; unused by the formats without one).
+CK_INLINE float ck_q8x32_min_weight(const uint8_t *blk, float d, const int kind) {
+    return ck_q8x32_stores_min(kind) ? ck_h2f(blk + 2) : -ck_q8x32_offset(kind) * d;
+}
+
 /// [Σp0, Σp1, Σp2, Σp3]: the exact int32 sums of four 8-lane vectors (unpack and add only).
 CK_INLINE __m128i ck_hsum4_epi32(__m256i p0, __m256i p1, __m256i p2, __m256i p3) {
     const __m256i t0 = _mm256_add_epi32(_mm256_unpacklo_epi32(p0, p1), _mm256_unpackhi_epi32(p0, p1));
@@ -372,7 +378,7 @@ CK_INLINE void ck_q8x32_rows1(const uint8_t *w, size_t ws, const uint8_t *a, int
             const __m256i wu = ck_q8x32_signed(kind) ? _mm256_sign_epi8(wq, wq) : wq;
             p[r] = ck_q8x32_dot(wq, wu, av, kind);
             dw[r] = ck_h2f(blk);
-            mw[r] = ck_q8x32_stores_min(kind) ? ck_h2f(blk + 2) : -ck_q8x32_offset(kind) * dw[r];
+            mw[r] = ck_q8x32_min_weight(blk, dw[r], kind);
         }
         const __m128i dot = ck_hsum4_epi32(p[0], p[1], p[2], p[3]);
         const __m128 scale = _mm_mul_ps(_mm_loadu_ps(dw), _mm_set1_ps(da[b]));
@@ -501,7 +507,7 @@ CK_INLINE void ck_q8x32_matmul(const uint8_t *w, size_t ws, int rows, int k, con
                             const uint8_t *blk = w + (size_t)r * ws + (size_t)b * bb;
                             _mm256_store_si256((__m256i *)bytes, ck_q8x32_unpack(blk, kind));
                             dwT[i] = ck_h2f(blk);
-                            mwT[i] = ck_q8x32_stores_min(kind) ? ck_h2f(blk + 2) : -ck_q8x32_offset(kind) * dwT[i];
+                            mwT[i] = ck_q8x32_min_weight(blk, dwT[i], kind);
                         } else {
                             memset(bytes, 0, 32);
                             dwT[i] = 0.0f;
@@ -534,7 +540,7 @@ CK_INLINE void ck_q8x32_matmul(const uint8_t *w, size_t ws, int rows, int k, con
                 const uint8_t *blk = w + (size_t)r * ws + (size_t)b * bb;
                 const float d = ck_h2f(blk);
                 wd[(r - r0) * nb + b] = d;
-                wm[(r - r0) * nb + b] = ck_q8x32_stores_min(kind) ? ck_h2f(blk + 2) : -ck_q8x32_offset(kind) * d;
+                wm[(r - r0) * nb + b] = ck_q8x32_min_weight(blk, d, kind);
             }
         }
         for (int t0 = 0; t0 < tokens; t0 += 4) {
