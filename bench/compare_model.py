@@ -18,11 +18,11 @@ memory is each engine's peak (ru_maxrss): the whole `conserve bench model` proce
 llama-batched-bench's batched run (32 sequences' KV cache included in both).
 
 llama.cpp is found with --peer or $CONSERVE_PEER_BIN: a folder with llama-bench and
-llama-batched-bench, as ../shared/tools/llama-cpp-peer.sh builds and prints. It is a yardstick,
-never a dependency of the project.
+llama-batched-bench; without either, scripts/build-llama-cpp.sh builds them (once per machine)
+and prints that folder. It is a yardstick, never a dependency of the project.
 
     swift build -c release --product conserve
-    BIN=$(../shared/tools/llama-cpp-peer.sh)
+    BIN=$(scripts/build-llama-cpp.sh)
     python3 bench/compare_model.py --peer "$BIN" --threads 2 smollm2-135m qwen2.5-coder-0.5b
 """
 import argparse, json, os, re, statistics, subprocess, sys, time
@@ -39,8 +39,13 @@ ap.add_argument('--batch-sizes', default='1,8,32', help='sequence counts for bat
 ap.add_argument('--load-only', action='store_true', help='only the load-to-first-token figure')
 ap.add_argument('--conserve', default=os.path.join(root, '.build', 'release', 'conserve'))
 a = ap.parse_args()
-if not a.peer or not os.path.exists(os.path.join(a.peer, 'llama-bench')):
-    sys.exit('compare_model.py: give llama.cpp\'s bin folder with --peer or $CONSERVE_PEER_BIN (../shared/tools/llama-cpp-peer.sh prints it)')
+if not a.peer:
+    built = subprocess.run([os.path.join(root, 'scripts', 'build-llama-cpp.sh')], stdout=subprocess.PIPE, text=True)
+    if built.returncode != 0:
+        sys.exit('compare_model.py: scripts/build-llama-cpp.sh could not build llama.cpp; give its bin folder with --peer')
+    a.peer = built.stdout.strip()
+if not os.path.exists(os.path.join(a.peer, 'llama-bench')):
+    sys.exit(f'compare_model.py: no llama-bench in {a.peer}; give llama.cpp\'s bin folder with --peer or $CONSERVE_PEER_BIN')
 BATCH_SIZES = [int(b) for b in a.batch_sizes.split(',')]
 
 

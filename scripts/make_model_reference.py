@@ -2,14 +2,14 @@
 """Writes a model's reference fixture (Tests/Fixtures/<name>-reference.json) from two independent
 sources, offline, once; the tests read the fixture and never run llama.cpp or numpy.
 
-  - llama.cpp's own tools (scripts/../shared/tools/llama-cpp-peer.sh builds them):
+  - llama.cpp's own tools (scripts/build-llama-cpp.sh builds them):
     `llama-tokenize` for token ids, `llama-server --jinja` (POST /apply-template) for the chat
     template's rendering (of plain conversations, and of conversations with tools, tool calls
     and tool results: `chat_template_tools`), and `llama-server` (POST /completion, temperature 0, n_probs) for its
     greedy path and its top-10 log-probabilities at each step;
   - the exact float64 forward pass of scripts/exact_reference.py, for the exact greedy path.
 
-    BIN=$(../shared/tools/llama-cpp-peer.sh)
+    BIN=$(scripts/build-llama-cpp.sh)
     python3 scripts/make_model_reference.py --model MODEL.gguf --peer "$BIN" --out Tests/Fixtures/NAME-reference.json
 
 `--tool-templates-only` renders just the tool conversations into an existing fixture.
