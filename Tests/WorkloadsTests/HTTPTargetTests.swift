@@ -36,10 +36,13 @@ import Testing
         #expect((try? CompletionRequest.decode(offline.data).get())?.isOffline == true)
     }
 
-    @Test func openAIFlavorForcesTheLengthWithALogitBiasAndSendsNoExtensions() async throws {
+    @Test func openAIFlavorForcesTheLengthWithALogitBiasTurnsOffPromptCachingAndSendsNoConServeExtensions() async throws {
         let body = try await Self.body(.openai, Self.request(.offline, objective: ServiceLevelObjective(ttft: 0.5, tpot: 0.25))).json
         #expect(body["logit_bias"] as? [String: Double] == ["2": -100, "7": -100])
         #expect(body["ignore_eos"] == nil && body["service_tier"] == nil && body["slo_ttft_ms"] == nil)
         #expect(body["stream"] as? Bool == true && body["max_tokens"] as? Int == 8)
+        // Runs replay identical prompts: a plain server must not answer them from its cache.
+        #expect(body["cache_prompt"] as? Bool == false)
+        #expect(body["prompt"] != nil && body["model"] != nil)
     }
 }
