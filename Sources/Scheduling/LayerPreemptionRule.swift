@@ -6,10 +6,10 @@
 /// A pure rule: the engine's submit path asks it on its own thread, with the step in flight as
 /// the engine published it, and raises the executor's flag when it says so.
 public struct LayerPreemptionRule: Sendable {
-    /// Predicts the step in flight's remaining time and the arrival's own first step; without
+    /// Predicts the step in flight's remaining time and the arrival's own prefill; without
     /// one, nothing is ever predicted late and no step is abandoned.
     public let latencyModel: (any StepTimePredictor)?
-    /// The arrival's first chunk is at most this many tokens.
+    /// The arrival's prompt runs in chunks of at most this many tokens.
     public let maxNumBatchedTokens: Int
 
     public init(latencyModel: (any StepTimePredictor)?, maxNumBatchedTokens: Int) {
@@ -19,14 +19,29 @@ public struct LayerPreemptionRule: Sendable {
 
     /// Whether an online request with `objective` and `promptTokens` arriving at `now` should
     /// abandon `step`: the step is preemptible and not already being abandoned, and the time it
-    /// has left plus the arrival's own first chunk would overrun the arrival's TTFT.
+    /// has left plus the arrival's own prefill would overrun the arrival's TTFT.
+    ///
+    /// The first token comes only after the whole prompt, so the whole prefill counts, not its
+    /// first chunk: with 256-token chunks taking 0.6 s, a 1,000-token prompt needs 2.4 s of its
+    /// own, and counting one chunk let it wait out an offline step and miss a 2 s TTFT.
     public func shouldPreempt(_ step: StepInFlight, forArrivalWith objective: ServiceLevelObjective, promptTokens: Int,
                               now: Double) -> Bool {
-        guard step.preemptible, step.preemptionRaisedAt == nil else { return false }
+        guard step.preemptible, step.preemptionRaisedAt == nil, let latencyModel else { return false }
         let remaining = max(0, step.start + step.predictedSeconds - now)
-        let firstChunk = min(promptTokens, maxNumBatchedTokens)
-        let own = latencyModel?.predict(StepFeatures().adding(newTokens: firstChunk, cachedTokens: 0)) ?? 0
-        return remaining + own > objective.ttft
+        return remaining + prefillSeconds(promptTokens: promptTokens, model: latencyModel) > objective.ttft
+    }
+
+    /// Predicted time of a prompt's prefill alone, in chunks of `maxNumBatchedTokens`, each
+    /// attending to the ones before it.
+    public func prefillSeconds(promptTokens: Int, model: any StepTimePredictor) -> Double {
+        let chunk = max(1, maxNumBatchedTokens)
+        var done = 0, seconds = 0.0
+        while done < promptTokens {
+            let n = min(chunk, promptTokens - done)
+            seconds += model.predict(StepFeatures().adding(newTokens: n, cachedTokens: done))
+            done += n
+        }
+        return seconds
     }
 }
 

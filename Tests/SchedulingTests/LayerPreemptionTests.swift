@@ -28,13 +28,24 @@ import Testing
     let rule = LayerPreemptionRule(latencyModel: LinearStepTime(), maxNumBatchedTokens: 64)
 
     @Test func anArrivalThatWouldMissItsTTFTAbandonsAnOfflineStep() {
-        // 1.5 s of the step left at 0.5 s, plus the arrival's own 64-token chunk (74 ms).
+        // 1.5 s of the step left at 0.5 s, plus the arrival's own 100-token prefill: chunks of
+        // 64 and 36 tokens, 74 + 46 ms.
         let step = StepInFlight(start: 0, predictedSeconds: 2.0, preemptible: true)
         #expect(rule.shouldPreempt(step, forArrivalWith: .init(ttft: 1.0, tpot: 0.1), promptTokens: 100, now: 0.5))
         #expect(!rule.shouldPreempt(step, forArrivalWith: .init(ttft: 2.0, tpot: 0.1), promptTokens: 100, now: 0.5))
-        // 1.5 + 0.074 s is 1.574 s: a TTFT just under it preempts, just over it waits.
-        #expect(rule.shouldPreempt(step, forArrivalWith: .init(ttft: 1.573, tpot: 0.1), promptTokens: 100, now: 0.5))
-        #expect(!rule.shouldPreempt(step, forArrivalWith: .init(ttft: 1.575, tpot: 0.1), promptTokens: 100, now: 0.5))
+        // 1.5 + 0.12 s is 1.62 s: a TTFT just under it preempts, just over it waits.
+        #expect(rule.shouldPreempt(step, forArrivalWith: .init(ttft: 1.619, tpot: 0.1), promptTokens: 100, now: 0.5))
+        #expect(!rule.shouldPreempt(step, forArrivalWith: .init(ttft: 1.621, tpot: 0.1), promptTokens: 100, now: 0.5))
+    }
+
+    @Test func aLongPromptCountsEveryChunkOfItsPrefill() {
+        // 0.1 s of the step left; a 640-token prompt is 10 chunks of 64 tokens, 0.74 s, where its
+        // first chunk alone is 0.074 s: a 0.5 s TTFT is missed only when the whole prefill counts.
+        let step = StepInFlight(start: 0, predictedSeconds: 0.2, preemptible: true)
+        #expect(abs(rule.prefillSeconds(promptTokens: 640, model: LinearStepTime()) - 0.74) < 1e-9)
+        #expect(rule.shouldPreempt(step, forArrivalWith: .init(ttft: 0.5, tpot: 0.1), promptTokens: 640, now: 0.1))
+        #expect(!rule.shouldPreempt(step, forArrivalWith: .init(ttft: 0.5, tpot: 0.1), promptTokens: 64, now: 0.1))
+        #expect(!rule.shouldPreempt(step, forArrivalWith: .init(ttft: 0.85, tpot: 0.1), promptTokens: 640, now: 0.1))
     }
 
     @Test func onlineStepsAndStepsAlreadyBeingAbandonedAreLeftAlone() {
