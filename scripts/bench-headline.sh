@@ -8,8 +8,8 @@
 #   scripts/bench-headline.sh [MODEL] [extra bench-serve flags...]
 #
 # MODEL is a path or a model name (default: the default model). llama-server comes from
-# llama.cpp built natively ($PEER_BIN, else ../shared/tools/llama-cpp-peer.sh beside the
-# checkout); it is a yardstick here, never a dependency of ConServe. The full run takes hours
+# llama.cpp built natively ($PEER_BIN, else scripts/build-llama-cpp.sh builds it once per
+# machine); it is a yardstick here, never a dependency of ConServe. The full run takes hours
 # on 2 cores; DURATION, WINDOWS and FRACTIONS shorten it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,10 +26,7 @@ if [ $# -gt 0 ] && [[ "$1" != --* ]]; then MODEL_NAME=$1; shift; fi
 
 swift build -c release --product conserve
 if [ "$MODEL_NAME" = default ]; then MODEL=$(.build/release/conserve pull); else MODEL=$(.build/release/conserve pull "$MODEL_NAME" 2>/dev/null || echo "$MODEL_NAME"); fi
-if [ -z "${PEER_BIN:-}" ]; then
-    if [ -x ../shared/tools/llama-cpp-peer.sh ]; then PEER_BIN=$(../shared/tools/llama-cpp-peer.sh)
-    else echo "bench-headline: set PEER_BIN to a folder with llama.cpp's llama-server" >&2; exit 1; fi
-fi
+PEER_BIN=${PEER_BIN:-$(scripts/build-llama-cpp.sh)}
 # Each of the SLOTS parallel slots gets the model's full context (8,192 tokens for SmolLM2), as
 # every ConServe request may; --cont-batching is llama-server's default.
 mkdir -p "$OUT"
