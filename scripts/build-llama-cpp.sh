@@ -2,7 +2,7 @@
 # The yardstick: llama.cpp's own tools, compiled for this CPU, to compare ConServe against.
 # Prints the folder holding llama-bench, llama-batched-bench, llama-server and llama-tokenize.
 #
-#   BIN=$(scripts/build-llama-cpp.sh)     # ~5 minutes on 2 cores the first time, instant after
+#   BIN=$(scripts/build-llama-cpp.sh)     # 12 minutes on 2 cores the first time, instant after
 #   python3 bench/compare_model.py --peer "$BIN" smollm2-135m
 #   PEER_BIN=$BIN scripts/bench-headline.sh
 #
