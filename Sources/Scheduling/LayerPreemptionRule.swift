@@ -28,20 +28,7 @@ public struct LayerPreemptionRule: Sendable {
                               now: Double) -> Bool {
         guard step.preemptible, step.preemptionRaisedAt == nil, let latencyModel else { return false }
         let remaining = max(0, step.start + step.predictedSeconds - now)
-        return remaining + prefillSeconds(promptTokens: promptTokens, model: latencyModel) > objective.ttft
-    }
-
-    /// Predicted time of a prompt's prefill alone, in chunks of `maxNumBatchedTokens`, each
-    /// attending to the ones before it.
-    public func prefillSeconds(promptTokens: Int, model: any StepTimePredictor) -> Double {
-        let chunk = max(1, maxNumBatchedTokens)
-        var done = 0, seconds = 0.0
-        while done < promptTokens {
-            let n = min(chunk, promptTokens - done)
-            seconds += model.predict(StepFeatures().adding(newTokens: n, cachedTokens: done))
-            done += n
-        }
-        return seconds
+        return remaining + latencyModel.prefillSeconds(promptTokens: promptTokens, chunk: maxNumBatchedTokens) > objective.ttft
     }
 }
 

@@ -19,4 +19,17 @@ extension StepTimePredictor {
         }
         return low
     }
+
+    /// Predicted seconds to prefill a prompt of `promptTokens` alone, in chunks of at most
+    /// `chunk` tokens (at least 1), each attending to the ones before it.
+    public func prefillSeconds(promptTokens: Int, chunk: Int) -> Double {
+        let chunk = max(1, chunk)
+        var done = 0, seconds = 0.0
+        while done < promptTokens {
+            let n = min(chunk, promptTokens - done)
+            seconds += predict(StepFeatures().adding(newTokens: n, cachedTokens: done))
+            done += n
+        }
+        return seconds
+    }
 }

@@ -27,13 +27,7 @@ public struct EngineCapacity: Sendable {
 
     /// Predicted seconds to prefill `tokens` alone, in chunks of the budget.
     public func prefillSeconds(_ tokens: Int) -> Double {
-        var seconds = 0.0, done = 0
-        while done < tokens {
-            let chunk = min(budget, tokens - done)
-            seconds += predictor.predict(StepFeatures().adding(newTokens: chunk, cachedTokens: done))
-            done += chunk
-        }
-        return seconds
+        predictor.prefillSeconds(promptTokens: tokens, chunk: budget)
     }
 
     /// Objectives derived from the profile for prompts of `promptTokens` (a high percentile of

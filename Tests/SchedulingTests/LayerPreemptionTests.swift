@@ -42,7 +42,7 @@ import Testing
         // 0.1 s of the step left; a 640-token prompt is 10 chunks of 64 tokens, 0.74 s, where its
         // first chunk alone is 0.074 s: a 0.5 s TTFT is missed only when the whole prefill counts.
         let step = StepInFlight(start: 0, predictedSeconds: 0.2, preemptible: true)
-        #expect(abs(rule.prefillSeconds(promptTokens: 640, model: LinearStepTime()) - 0.74) < 1e-9)
+        #expect(abs(LinearStepTime().prefillSeconds(promptTokens: 640, chunk: 64) - 0.74) < 1e-9)
         #expect(rule.shouldPreempt(step, forArrivalWith: .init(ttft: 0.5, tpot: 0.1), promptTokens: 640, now: 0.1))
         #expect(!rule.shouldPreempt(step, forArrivalWith: .init(ttft: 0.5, tpot: 0.1), promptTokens: 64, now: 0.1))
         #expect(!rule.shouldPreempt(step, forArrivalWith: .init(ttft: 0.85, tpot: 0.1), promptTokens: 640, now: 0.1))
