@@ -33,6 +33,8 @@ public final class CorrectedLatencyModel: StepTimePredictor, Sendable {
         var steps = 0
         var baseErrorSum = 0.0
         var correctedErrorSum = 0.0
+        /// Sum of every step's clamped log(measured / fitted), for the whole run's mean drift.
+        var logRatioSum = 0.0
     }
 
     public init(base: any StepTimePredictor) {
@@ -64,6 +66,7 @@ public final class CorrectedLatencyModel: StepTimePredictor, Sendable {
             r.correctedErrorSum += abs(predicted * Self.factor(r) - seconds) / seconds
             let sample = min(max(log(seconds / predicted), -limit), limit)
             r.logRatio = r.steps == 0 ? sample : r.logRatio + Self.smoothing * (sample - r.logRatio)
+            r.logRatioSum += sample
             r.steps += 1
             ranges[range] = r
         }
@@ -80,7 +83,7 @@ public final class CorrectedLatencyModel: StepTimePredictor, Sendable {
                 return LatencyErrorRange(lowerContext: Self.rangeLowerBounds[i], upperContext: upper, steps: r.steps,
                                          baseMeanError: r.baseErrorSum / Double(r.steps),
                                          correctedMeanError: r.correctedErrorSum / Double(r.steps),
-                                         factor: Self.factor(r))
+                                         factor: Self.factor(r), runFactor: exp(r.logRatioSum / Double(r.steps)))
             }
         }
     }
@@ -101,8 +104,39 @@ public struct LatencyErrorRange: Sendable, Codable, Hashable {
     public var baseMeanError: Double
     /// The same for the corrected predictions the scheduler planned with.
     public var correctedMeanError: Double
-    /// The factor the range's predictions are multiplied by now.
+    /// The factor the range's predictions are multiplied by now. It follows the last few
+    /// dozen steps, so it says what the machine is like at the end of a run.
     public var factor: Double
+    /// Geometric mean of measured / fitted over every step of the range: the whole run's
+    /// drift from the profile, which one slow stretch at the end does not swing.
+    public var runFactor: Double
+
+    public init(lowerContext: Int, upperContext: Int?, steps: Int, baseMeanError: Double, correctedMeanError: Double,
+                factor: Double, runFactor: Double) {
+        self.lowerContext = lowerContext
+        self.upperContext = upperContext
+        self.steps = steps
+        self.baseMeanError = baseMeanError
+        self.correctedMeanError = correctedMeanError
+        self.factor = factor
+        self.runFactor = runFactor
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case lowerContext, upperContext, steps, baseMeanError, correctedMeanError, factor, runFactor
+    }
+
+    /// Reports written before `runFactor` existed read it as the final factor.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        lowerContext = try c.decode(Int.self, forKey: .lowerContext)
+        upperContext = try c.decodeIfPresent(Int.self, forKey: .upperContext)
+        steps = try c.decode(Int.self, forKey: .steps)
+        baseMeanError = try c.decode(Double.self, forKey: .baseMeanError)
+        correctedMeanError = try c.decode(Double.self, forKey: .correctedMeanError)
+        factor = try c.decode(Double.self, forKey: .factor)
+        runFactor = try c.decodeIfPresent(Double.self, forKey: .runFactor) ?? factor
+    }
 }
 
 /// A model's mean error over the steps of one context range, as a fraction of the measured time.

@@ -1,3 +1,4 @@
+import Foundation
 @testable import Scheduling
 import Testing
 
@@ -23,6 +24,19 @@ import Testing
         #expect(errors[0].lowerContext == 2048 && errors[0].upperContext == 4096 && errors[0].steps == 40)
         #expect(abs(errors[0].baseMeanError - 1.0 / 3) < 1e-9)
         #expect(errors[0].correctedMeanError < 0.1)
+    }
+
+    /// The current factor follows the last few dozen steps; the run's factor is the mean of all,
+    /// so a slow stretch at the end of a run swings the first and barely moves the second.
+    @Test func theRunFactorIsTheWholeRunsMeanNotTheLastSteps() throws {
+        let base = LinearStepTime()
+        let model = CorrectedLatencyModel(base: base)
+        let f = decodes(4, context: 300)
+        for _ in 0 ..< 200 { model.observe(f, seconds: base.predict(f)) }
+        for _ in 0 ..< 20 { model.observe(f, seconds: 3 * base.predict(f)) }
+        let range = try #require(model.errorsByContext.first)
+        #expect(range.factor > 2)
+        #expect(abs(range.runFactor - exp(20 * log(3.0) / 220)) < 1e-9)
     }
 
     @Test func staysMonotoneInTokensWithinAStep() {
