@@ -10,7 +10,8 @@
 # MODEL is a path or a model name (default: the default model). llama-server comes from
 # llama.cpp built natively ($PEER_BIN, else scripts/build-llama-cpp.sh builds it once per
 # machine); it is a yardstick here, never a dependency of ConServe. The full run takes hours
-# on 2 cores; DURATION, WINDOWS and FRACTIONS shorten it.
+# on 2 cores; DURATION, WINDOWS and FRACTIONS shorten it, and TUNE=0 leaves out the search for
+# priority's largest static budget that meets the objectives (about 8 minutes per window).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 THREADS=${THREADS:-2}
@@ -21,6 +22,7 @@ DURATION=${DURATION:-120}
 WINDOWS=${WINDOWS:-3}
 FRACTIONS=${FRACTIONS:-0.5,0.7,0.9}
 POLICIES=${POLICIES:-online-only,fcfs,priority,conserve-budget,conserve-layer,conserve}
+TUNE=${TUNE:-1}
 MODEL_NAME=default
 if [ $# -gt 0 ] && [[ "$1" != --* ]]; then MODEL_NAME=$1; shift; fi
 
@@ -38,6 +40,6 @@ for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$PORT/health" > /dev/null &
 
 mkdir -p "$OUT"
 .build/release/conserve bench serve --model "$MODEL" --threads "$THREADS" --policies "$POLICIES" \
-    --load-fractions "$FRACTIONS" --windows "$WINDOWS" --duration "$DURATION" --tune-priority \
+    --load-fractions "$FRACTIONS" --windows "$WINDOWS" --duration "$DURATION" $( [ "$TUNE" = 1 ] && echo --tune-priority ) \
     --url "llama-server=http://127.0.0.1:$PORT" --peer-offline-concurrency 0,1,4 \
     --plot "$OUT" --json "$@" > "$OUT/headline.json"   # the table goes to standard error
