@@ -205,10 +205,7 @@ struct ServeWorkloadOptions: ParsableArguments {
             return try emit(sweep.cells[0].report)
         }
         if let plot {
-            for cell in sweep.cells {
-                let folder = plot + "/" + (cell.fraction.map { "load-\(fmt($0))" } ?? "load") + "-window-\(cell.window)"
-                for file in try cell.report.writePlots(to: folder) { Console.status("wrote \(file)") }
-            }
+            for file in try sweep.writePlots(to: plot) { Console.status("wrote \(file)") }
         }
         if json {
             Console.status(sweep.table())
