@@ -110,23 +110,14 @@ public struct LatencyErrorRange: Sendable, Codable, Hashable {
     /// Geometric mean of measured / fitted over every step of the range: the whole run's
     /// drift from the profile, which one slow stretch at the end does not swing.
     public var runFactor: Double
+}
 
-    public init(lowerContext: Int, upperContext: Int?, steps: Int, baseMeanError: Double, correctedMeanError: Double,
-                factor: Double, runFactor: Double) {
-        self.lowerContext = lowerContext
-        self.upperContext = upperContext
-        self.steps = steps
-        self.baseMeanError = baseMeanError
-        self.correctedMeanError = correctedMeanError
-        self.factor = factor
-        self.runFactor = runFactor
-    }
-
+/// Reports written before `runFactor` existed read it as the final factor.
+extension LatencyErrorRange {
     private enum CodingKeys: String, CodingKey {
         case lowerContext, upperContext, steps, baseMeanError, correctedMeanError, factor, runFactor
     }
 
-    /// Reports written before `runFactor` existed read it as the final factor.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         lowerContext = try c.decode(Int.self, forKey: .lowerContext)

@@ -11,7 +11,7 @@ extension LoadSweepReport {
             priorityTuning.append(tuning)
         }
         for cell in other.cells {
-            guard let index = cells.firstIndex(where: { $0.fraction == cell.fraction && $0.window == cell.window }) else {
+            guard let index = index(of: cell) else {
                 cells.append(cell)
                 continue
             }
@@ -32,12 +32,17 @@ extension LoadSweepReport {
             return "the objectives differ (TTFT \(objective.ttft) s, TPOT \(objective.tpot) s against TTFT \(other.objective.ttft) s, TPOT \(other.objective.tpot) s)"
         }
         for cell in other.cells {
-            guard let mine = cells.first(where: { $0.fraction == cell.fraction && $0.window == cell.window }) else { continue }
+            guard let mine = index(of: cell).map({ cells[$0] }) else { continue }
             let a = mine.report.workload["online_rate_rps"], b = cell.report.workload["online_rate_rps"]
             if a != b {
                 return "window \(cell.window) at \(Self.fractionName(cell.fraction)) ran \(a ?? "?") online req/s in one and \(b ?? "?") in the other"
             }
         }
         return nil
+    }
+
+    /// Where this sweep holds the cell of `cell`'s fraction and window.
+    func index(of cell: Cell) -> Int? {
+        cells.firstIndex { $0.fraction == cell.fraction && $0.window == cell.window }
     }
 }

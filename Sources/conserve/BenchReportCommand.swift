@@ -30,28 +30,17 @@ struct BenchReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        var merged: LoadSweepReport?
-        for path in files {
-            let report: LoadSweepReport
-            do { report = try LoadSweepReport(json: Data(contentsOf: URL(fileURLWithPath: path))) }
-            catch { throw ValidationError("\(path): not a bench serve --json report (\(error))") }
-            guard var sweep = merged else {
-                merged = report
-                continue
-            }
+        var sweep = try read(files[0])
+        for path in files.dropFirst() {
+            let report = try read(path)
             if let mismatch = sweep.mismatch(with: report) { throw ValidationError("\(path) does not match the reports before it: \(mismatch)") }
             sweep.merge(report)
-            merged = sweep
         }
-        guard let sweep = merged else { return }
-        if let plot {
-            for file in try sweep.writePlots(to: plot) { Console.status("wrote \(file)") }
-        }
-        if json {
-            Console.status(sweep.table())
-            Console.write(String(decoding: try sweep.json(), as: UTF8.self) + "\n")
-        } else {
-            Console.write(sweep.table())
-        }
+        try sweep.write(plot: plot, json: json)
+    }
+
+    private func read(_ path: String) throws -> LoadSweepReport {
+        do { return try LoadSweepReport(json: Data(contentsOf: URL(fileURLWithPath: path))) }
+        catch { throw ValidationError("\(path): not a bench serve --json report (\(error))") }
     }
 }

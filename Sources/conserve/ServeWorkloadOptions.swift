@@ -204,15 +204,7 @@ struct ServeWorkloadOptions: ParsableArguments {
         if sweep.cells.count == 1, sweep.capacity == nil, sweep.priorityTuning.isEmpty {
             return try emit(sweep.cells[0].report)
         }
-        if let plot {
-            for file in try sweep.writePlots(to: plot) { Console.status("wrote \(file)") }
-        }
-        if json {
-            Console.status(sweep.table())
-            Console.write(String(decoding: try sweep.json(), as: UTF8.self) + "\n")
-        } else {
-            Console.write(sweep.table())
-        }
+        try sweep.write(plot: plot, json: json)
     }
 
     /// Writes the report as the flags ask: charts, then JSON or the table.
@@ -238,3 +230,19 @@ struct ServeWorkload {
 }
 
 func fmt(_ x: Double) -> String { String(format: x >= 100 ? "%.0f" : "%.3g", x) }
+
+extension LoadSweepReport {
+    /// Writes the sweep as `--plot` and `--json` ask: each cell's charts in its own folder, then
+    /// the JSON on standard output with the table on standard error, or the table alone.
+    func write(plot: String?, json: Bool) throws {
+        if let plot {
+            for file in try writePlots(to: plot) { Console.status("wrote \(file)") }
+        }
+        if json {
+            Console.status(table())
+            Console.write(String(decoding: try self.json(), as: UTF8.self) + "\n")
+        } else {
+            Console.write(table())
+        }
+    }
+}

@@ -39,6 +39,16 @@ import Testing
         #expect(abs(range.runFactor - exp(20 * log(3.0) / 220)) < 1e-9)
     }
 
+    @Test func aRangeRoundTripsAndAnOlderReportReadsItsRunFactorAsTheFinalOne() throws {
+        let range = LatencyErrorRange(lowerContext: 256, upperContext: 512, steps: 9, baseMeanError: 0.2,
+                                      correctedMeanError: 0.1, factor: 1.5, runFactor: 1.2)
+        let data = try JSONEncoder().encode(range)
+        #expect(try JSONDecoder().decode(LatencyErrorRange.self, from: data) == range)
+        let older = Data(#"{"lowerContext":0,"steps":3,"baseMeanError":0.3,"correctedMeanError":0.2,"factor":1.4}"#.utf8)
+        let read = try JSONDecoder().decode(LatencyErrorRange.self, from: older)
+        #expect(read.upperContext == nil && read.runFactor == 1.4)
+    }
+
     @Test func staysMonotoneInTokensWithinAStep() {
         let model = CorrectedLatencyModel(base: LinearStepTime())
         let base = decodes(4, context: 600)
